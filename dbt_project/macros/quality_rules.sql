@@ -1,0 +1,64 @@
+{#-
+    Validation rules of the quality layer, written in plain SQL so they run on any engine.
+
+    A rule is a reason code and a condition: `reason_if(condition, code)` yields the code when
+    the condition holds and NULL otherwise. `rejection_reasons(checks)` joins the parse issues
+    found in staging and every rule that fires into one ';'-separated list, NULL for a clean
+    row. Every code (the part before ':') is documented in the seed quality_rules.csv.
+
+    Conditions on a NULL value yield NULL, so a missing value is reported once, by staging
+    (missing_value:<column>), not again as out of range.
+-#}
+
+{% macro reason_if(condition, code) -%}
+    case when {{ condition }} then '{{ code }}' end
+{%- endmacro %}
+
+
+{% macro rejection_reasons(checks) -%}
+    nullif(concat_ws(';', parse_issues, {{ checks | join(',\n        ') }}), '')
+{%- endmacro %}
+
+
+{#- The value ranges Spotify documents, shared by both sources. tempo 0 and
+    time_signature 0/1 are in range: they mean "not detected" and are nulled, not rejected. -#}
+{% macro audio_feature_checks() -%}
+    {%- set checks = [] -%}
+    {%- for feature in var('unit_interval_features') -%}
+        {%- do checks.append(reason_if(feature ~ ' < 0 or ' ~ feature ~ ' > 1', 'out_of_range:' ~ feature)) -%}
+    {%- endfor -%}
+    {%- do checks.append(reason_if('popularity < 0 or popularity > 100', 'out_of_range:popularity')) -%}
+    {%- do checks.append(reason_if('key < -1 or key > 11', 'out_of_range:key')) -%}
+    {%- do checks.append(reason_if('mode not in (0, 1)', 'out_of_range:mode')) -%}
+    {%- do checks.append(reason_if('loudness < -70 or loudness > 10', 'out_of_range:loudness')) -%}
+    {%- do checks.append(reason_if('tempo < 0', 'out_of_range:tempo')) -%}
+    {%- do checks.append(reason_if('duration_ms <= 0', 'non_positive_duration:duration_ms')) -%}
+    {{ return(checks) }}
+{%- endmacro %}
+
+
+{#- A name (track, album, artist) must be present for the track to be usable by people. -#}
+{% macro missing_name_checks(columns) -%}
+    {%- set checks = [] -%}
+    {%- for column in columns -%}
+        {%- do checks.append(reason_if(column ~ ' is null', 'missing_name:' ~ column)) -%}
+    {%- endfor -%}
+    {{ return(checks) }}
+{%- endmacro %}
+
+
+{#- A label the row cannot exist without (a genre, a playlist). -#}
+{% macro missing_value_checks(columns) -%}
+    {%- set checks = [] -%}
+    {%- for column in columns -%}
+        {%- do checks.append(reason_if(column ~ ' is null', 'missing_value:' ~ column)) -%}
+    {%- endfor -%}
+    {{ return(checks) }}
+{%- endmacro %}
+
+
+{#- tempo 0 means Spotify detected no beat: keep the row, null the value, flag it. -#}
+{% macro nullify_undetected_tempo() -%}
+    case when tempo = 0 then null else tempo end as tempo,
+    coalesce(tempo = 0, false)                   as is_tempo_undetected
+{%- endmacro %}

@@ -1,0 +1,125 @@
+{#-
+    Parsing helpers for the staging layer. Raw files are read as text; these macros turn
+    text into typed values without ever failing the read (try_cast), and record for each
+    row which values were missing or did not parse, so the quality layer can quarantine the
+    row with a reason instead of silently keeping a NULL.
+
+    DuckDB-specific syntax (try_cast, regexp_full_match) is confined to these macros and
+    the staging models that call them.
+-#}
+
+{#- Empty or blank text becomes NULL; `na_strings` lists extra markers of a missing value
+    (TidyTuesday's R export wrote 'NA'). -#}
+{% macro clean_text(column, na_strings=[]) -%}
+    {%- set cleaned = namespace(expr="nullif(trim(" ~ column ~ "), '')") -%}
+    {%- for marker in na_strings -%}
+        {%- set cleaned.expr = "nullif(" ~ cleaned.expr ~ ", '" ~ marker ~ "')" -%}
+    {%- endfor -%}
+    {{ cleaned.expr }}
+{%- endmacro %}
+
+
+{#- 'True'/'False' in any letter case; anything else is NULL (and reported by parse_issues). -#}
+{% macro parse_boolean(column) -%}
+    case lower({{ column }}) when 'true' then true when 'false' then false end
+{%- endmacro %}
+
+
+{#- Album release dates come as YYYY-MM-DD, YYYY-MM or YYYY. -#}
+{% macro release_date_precision(column) -%}
+    case
+        when regexp_full_match({{ column }}, '[0-9]{4}-[0-9]{2}-[0-9]{2}') then 'day'
+        when regexp_full_match({{ column }}, '[0-9]{4}-[0-9]{2}') then 'month'
+        when regexp_full_match({{ column }}, '[0-9]{4}') then 'year'
+    end
+{%- endmacro %}
+
+{#- The first day of the period a (possibly partial) release date names; NULL when the
+    text is not one of the three shapes or is not a calendar date (2019-02-30). -#}
+{% macro parse_release_date(column) -%}
+    try_cast(
+        case {{ release_date_precision(column) }}
+            when 'day' then {{ column }}
+            when 'month' then {{ column }} || '-01'
+            when 'year' then {{ column }} || '-01-01'
+        end
+        as date
+    )
+{%- endmacro %}
+
+
+{#- A Spotify id is 22 characters of base62; anything else is NULL. -#}
+{% macro parse_spotify_id(column) -%}
+    case when regexp_full_match({{ column }}, '[0-9A-Za-z]{22}') then {{ column }} end
+{%- endmacro %}
+
+
+{#- The typed value of one raw text column, as described by a parse spec:
+    {'name': 'popularity', 'type': 'integer'} or
+    {'name': ..., 'kind': 'boolean' | 'date' | 'spotify_id'}. -#}
+{% macro parse_value(spec, raw_column) -%}
+    {%- set kind = spec.get('kind', 'number') -%}
+    {%- if kind == 'spotify_id' -%}
+        {{ parse_spotify_id(raw_column) }}
+    {%- elif kind == 'boolean' -%}
+        {{ parse_boolean(raw_column) }}
+    {%- elif kind == 'date' -%}
+        {{ parse_release_date(raw_column) }}
+    {%- else -%}
+        try_cast({{ raw_column }} as {{ spec['type'] }})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- One typed column per parse spec, read from `<name>_raw`. -#}
+{% macro parsed_columns(specs) -%}
+    {%- for spec in specs %}
+        {{ parse_value(spec, spec['name'] ~ '_raw') }} as {{ spec['name'] }}{{ ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+
+{#- A ';'-separated list of reason codes, NULL when every value parsed:
+      missing_value:<column>        the value is empty and the column is required
+      unparseable_<kind>:<column>   the value is present but is not a number, boolean or date
+      malformed_id:<column>         the value is present but is not a 22-character Spotify id
+    Specs with required = false may be empty. -#}
+{% macro parse_issues(specs) -%}
+    nullif(concat_ws(';',
+        {%- for spec in specs %}
+        case
+            when {{ spec['name'] }}_raw is null
+                then {% if spec.get('required', true) %}'missing_value:{{ spec['name'] }}'{% else %}null{% endif %}
+            when {{ parse_value(spec, spec['name'] ~ '_raw') }} is null
+                then '{{ parse_failure_code(spec) }}:{{ spec['name'] }}'
+        end{{ ',' if not loop.last }}
+        {%- endfor %}
+    ), '')
+{%- endmacro %}
+
+
+{% macro parse_failure_code(spec) -%}
+    {%- set kind = spec.get('kind', 'number') -%}
+    {{- 'malformed_id' if kind == 'spotify_id' else 'unparseable_' ~ kind -}}
+{%- endmacro %}
+
+
+{#- The parse specs shared by both sources: the track id and the audio features. -#}
+{% macro shared_parse_specs() -%}
+    {{ return([
+        {'name': 'track_id', 'kind': 'spotify_id'},
+        {'name': 'danceability', 'type': 'double'},
+        {'name': 'energy', 'type': 'double'},
+        {'name': 'key', 'type': 'integer'},
+        {'name': 'loudness', 'type': 'double'},
+        {'name': 'mode', 'type': 'integer'},
+        {'name': 'speechiness', 'type': 'double'},
+        {'name': 'acousticness', 'type': 'double'},
+        {'name': 'instrumentalness', 'type': 'double'},
+        {'name': 'liveness', 'type': 'double'},
+        {'name': 'valence', 'type': 'double'},
+        {'name': 'tempo', 'type': 'double'},
+        {'name': 'duration_ms', 'type': 'bigint'},
+    ]) }}
+{%- endmacro %}
+

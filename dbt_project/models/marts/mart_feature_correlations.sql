@@ -1,0 +1,48 @@
+{#- Pairwise Pearson r over the continuous audio features and popularity, over all tracks.
+    Both orders of every pair and the diagonal are present, so a heatmap needs no pivoting
+    logic. pair_count is the number of tracks where both values are known (tempo is NULL
+    where it was not detected). -#}
+{%- set features = var('continuous_features') -%}
+
+with
+
+tracks as (
+    select * from {{ ref('fct_track_features') }}
+),
+
+pair_stats as (
+    select
+        {%- for x in features %}{% set i = loop.index %}
+        {%- for y in features if loop.index >= i %}
+        corr({{ x }}, {{ y }}) as r__{{ x }}__{{ y }},
+        sum(case when {{ x }} is not null and {{ y }} is not null then 1 else 0 end) as n__{{ x }}__{{ y }}{{ ',' if not (loop.last and i == features | length) }}
+        {%- endfor %}
+        {%- endfor %}
+    from tracks
+),
+
+pairs as (
+    {%- for x in features %}{% set i = loop.index %}
+    {%- for y in features %}
+    {%- set stat = x ~ '__' ~ y if loop.index >= i else y ~ '__' ~ x %}
+    select
+        '{{ x }}' as feature_x,
+        '{{ y }}' as feature_y,
+        r__{{ stat }} as pearson_r,
+        n__{{ stat }} as pair_count
+    from pair_stats
+    {% if not (loop.last and i == features | length) %}union all{% endif %}
+    {%- endfor %}
+    {%- endfor %}
+),
+
+final as (
+    select
+        cast(feature_x as varchar)  as feature_x,
+        cast(feature_y as varchar)  as feature_y,
+        cast(pearson_r as double)   as pearson_r,
+        cast(pair_count as integer) as pair_count
+    from pairs
+)
+
+select * from final

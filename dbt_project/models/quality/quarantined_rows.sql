@@ -1,0 +1,37 @@
+{#- Every raw row of either file that failed validation, with every reason that applies and
+    the row's raw values as read (JSON), so an analyst can see and fix the source. -#}
+{%- set validated_models = [
+    ('spotify.tracks', 'int_spotify_tracks_validated'),
+    ('tidytuesday.playlist_tracks', 'int_playlist_tracks_validated'),
+] -%}
+
+with
+
+rejected as (
+    {%- for source_name, model in validated_models %}
+    select
+        '{{ source_name }}' as source_name,
+        source_file,
+        source_row_number,
+        json_extract_string(raw_values, '$.track_id') as raw_track_id,
+        rejection_reasons,
+        raw_values
+    from {{ ref(model) }}
+    where not is_accepted
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+final as (
+    select
+        source_name,
+        source_file,
+        source_row_number,
+        raw_track_id,
+        rejection_reasons,
+        cast(len(string_split(rejection_reasons, ';')) as integer) as reason_count,
+        raw_values
+    from rejected
+)
+
+select * from final

@@ -1,0 +1,107 @@
+{#- One row per raw row of the TidyTuesday playlist file, typed. R wrote missing text as
+    'NA', which becomes NULL here. Rows are not filtered: the quality layer decides. -#}
+{%- set specs = shared_parse_specs() + [
+    {'name': 'popularity', 'type': 'integer'},
+    {'name': 'release_date', 'kind': 'date', 'required': false},
+] -%}
+
+with
+
+source as (
+    select * from {{ source('tidytuesday', 'playlist_tracks') }}
+),
+
+numbered as (
+    -- 1-based data row number in the file (the CSV scan preserves file order).
+    select
+        row_number() over () as source_row_number,
+        to_json(source)      as raw_values,
+        source.*
+    from source
+),
+
+renamed as (
+    select
+        source_row_number,
+        raw_values,
+        {{ clean_text('track_id') }}                        as track_id_raw,
+        {{ clean_text('track_name', ['NA']) }}              as track_name,
+        {{ clean_text('track_artist', ['NA']) }}            as artist_name,
+        {{ clean_text('track_album_id') }}                  as album_id,
+        {{ clean_text('track_album_name', ['NA']) }}        as album_name,
+        {{ clean_text('playlist_id') }}                     as playlist_id,
+        {{ clean_text('playlist_name', ['NA']) }}           as playlist_name,
+        {{ clean_text('playlist_genre') }}                  as playlist_genre,
+        {{ clean_text('playlist_subgenre') }}               as playlist_subgenre,
+        {{ clean_text('track_popularity') }}                as popularity_raw,
+        {{ clean_text('track_album_release_date', ['NA']) }} as release_date_raw,
+        {{ clean_text('danceability') }}                    as danceability_raw,
+        {{ clean_text('energy') }}                          as energy_raw,
+        {{ clean_text('key') }}                             as key_raw,
+        {{ clean_text('loudness') }}                        as loudness_raw,
+        {{ clean_text('mode') }}                            as mode_raw,
+        {{ clean_text('speechiness') }}                     as speechiness_raw,
+        {{ clean_text('acousticness') }}                    as acousticness_raw,
+        {{ clean_text('instrumentalness') }}                as instrumentalness_raw,
+        {{ clean_text('liveness') }}                        as liveness_raw,
+        {{ clean_text('valence') }}                         as valence_raw,
+        {{ clean_text('tempo') }}                           as tempo_raw,
+        {{ clean_text('duration_ms') }}                     as duration_ms_raw
+    from numbered
+),
+
+typed as (
+    select
+        '{{ var("playlist_tracks_file") }}' as source_file,
+        source_row_number,
+        track_name,
+        artist_name,
+        album_id,
+        album_name,
+        playlist_id,
+        playlist_name,
+        playlist_genre,
+        playlist_subgenre,
+        {{ release_date_precision('release_date_raw') }} as release_date_precision_raw,
+        {{ parsed_columns(specs) }},
+        {{ parse_issues(specs) }} as parse_issues,
+        raw_values
+    from renamed
+),
+
+final as (
+    select
+        source_file,
+        source_row_number,
+        track_id,
+        track_name,
+        artist_name,
+        album_id,
+        album_name,
+        playlist_id,
+        playlist_name,
+        playlist_genre,
+        playlist_subgenre,
+        popularity,
+        duration_ms,
+        duration_ms / 1000.0 as duration_sec,
+        release_date,
+        case when release_date is not null then release_date_precision_raw end as release_date_precision,
+        cast(extract(year from release_date) as integer)          as release_year,
+        danceability,
+        energy,
+        key,
+        loudness,
+        mode,
+        speechiness,
+        acousticness,
+        instrumentalness,
+        liveness,
+        valence,
+        tempo,
+        parse_issues,
+        raw_values
+    from typed
+)
+
+select * from final

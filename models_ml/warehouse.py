@@ -1,0 +1,63 @@
+"""Opening the DuckDB warehouse, for every Python reader (ML, reports, analysts' notebooks).
+
+DuckDB lets one process write a database file at a time. `dbt build` is the writer; readers
+open the file read-only, after the build. This module turns DuckDB's low-level errors into
+messages that say what to do: build first, or wait for the process holding the file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import duckdb
+
+DEFAULT_WAREHOUSE = Path("data/warehouse.duckdb")
+WAREHOUSE_ENV_VAR = "SPOTIFY_WAREHOUSE_PATH"
+
+
+class WarehouseUnavailableError(RuntimeError):
+    """The warehouse file cannot be opened: missing, locked by a writer, or not DuckDB."""
+
+
+def warehouse_path(path: str | os.PathLike[str] | None = None) -> Path:
+    """Resolve the warehouse file the same way profiles.yml does.
+
+    An explicit path wins; else SPOTIFY_WAREHOUSE_PATH; else data/warehouse.duckdb.
+    """
+    if path is not None:
+        return Path(path)
+    return Path(os.environ.get(WAREHOUSE_ENV_VAR, DEFAULT_WAREHOUSE))
+
+
+def describe_lock_error(path: Path, error: Exception) -> str:
+    """Explain a DuckDB lock conflict in words, naming the holding process when DuckDB does."""
+    holder = re.search(r"PID (\d+)", str(error))
+    who = f"process {holder.group(1)}" if holder else "another process"
+    return (
+        f"{path}: the warehouse is locked by {who}, which has it open for writing "
+        "(a running `dbt build`, or a notebook holding a read-write connection). "
+        "Wait for the build to finish or close that connection, then retry."
+    )
+
+
+def connect_readonly(path: str | os.PathLike[str] | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse read-only, with an actionable error when that is not possible."""
+    resolved = warehouse_path(path)
+    if not resolved.exists():
+        raise WarehouseUnavailableError(
+            f"{resolved}: warehouse not found. Build it first with `make build` "
+            "(or `dbt build` from the repository root)."
+        )
+    try:
+        return duckdb.connect(str(resolved), read_only=True)
+    except duckdb.IOException as error:
+        if "lock" in str(error).lower():
+            raise WarehouseUnavailableError(describe_lock_error(resolved, error)) from error
+        raise WarehouseUnavailableError(f"{resolved}: cannot open the warehouse: {error}") from error
+    except duckdb.Error as error:
+        raise WarehouseUnavailableError(
+            f"{resolved}: not a readable DuckDB warehouse ({error}). "
+            "Delete it and rebuild with `make build`."
+        ) from error
