@@ -1,0 +1,45 @@
+# spotify-warehouse: one entry point for people and CI.
+#
+#   make        set up .venv (pinned deps) if needed, then build the warehouse
+#   make test   set up .venv if needed, then run the whole test suite
+#
+# Every target runs from the repository root, where dbt finds dbt_project.yml and profiles.yml.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := all
+.PHONY: all setup build docs test lint bench clean
+
+all: build
+
+# A fresh virtual environment with the exact versions in requirements.lock. Re-runs when
+# pyproject.toml or the lock file changes.
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+build: setup
+	$(BIN)/dbt build
+	@echo "Warehouse built: $${SPOTIFY_WAREHOUSE_PATH:-data/warehouse.duckdb}"
+
+docs: setup
+	$(BIN)/dbt docs generate
+
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check models_ml tests bench
+	$(BIN)/ruff format --check models_ml tests bench
+
+bench: setup
+	$(BIN)/python bench/bench_dbt_build.py
+
+clean:
+	rm -rf target logs dbt_packages

@@ -1,0 +1,50 @@
+"""Shared, session-scoped warehouses: the fixture build and the full real-data build.
+
+Both are built once per test session into a temporary directory and opened read-only by
+the tests that need them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.support import FIXTURE_VARS, REAL_RAW, DbtResult, run_dbt
+
+
+@pytest.fixture(scope="session")
+def fixture_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DbtResult]:
+    """`dbt build` of the committed fixture into a temporary warehouse."""
+    workdir = tmp_path_factory.mktemp("fixture_build")
+    warehouse = workdir / "warehouse.duckdb"
+    result = run_dbt(["build"], workdir, warehouse, FIXTURE_VARS)
+    assert result.ok, result.output[-5000:]
+    return warehouse, result
+
+
+@pytest.fixture(scope="session")
+def fixture_db(fixture_build: tuple[Path, DbtResult]) -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = duckdb.connect(str(fixture_build[0]), read_only=True)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="session")
+def real_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, DbtResult]:
+    """`dbt build` of the full raw files in data/raw into a temporary warehouse."""
+    workdir = tmp_path_factory.mktemp("real_build")
+    warehouse = workdir / "warehouse.duckdb"
+    result = run_dbt(["build"], workdir, warehouse, {"raw_data_dir": str(REAL_RAW)})
+    assert result.ok, result.output[-5000:]
+    return warehouse, workdir, result
+
+
+@pytest.fixture(scope="session")
+def real_db(real_build: tuple[Path, Path, DbtResult]) -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = duckdb.connect(str(real_build[0]), read_only=True)
+    yield connection
+    connection.close()
+
