@@ -25,6 +25,7 @@ $(STAMP): pyproject.toml requirements.lock
 setup: $(STAMP)
 
 build: setup
+	@$(BIN)/python -m models_ml.warehouse check-writable
 	$(BIN)/dbt build
 	@echo "Warehouse built: $${SPOTIFY_WAREHOUSE_PATH:-data/warehouse.duckdb}"
 

@@ -61,3 +61,41 @@ def connect_readonly(path: str | os.PathLike[str] | None = None) -> duckdb.DuckD
             f"{resolved}: not a readable DuckDB warehouse ({error}). "
             "Delete it and rebuild with `make build`."
         ) from error
+
+
+def ensure_writable(path: str | os.PathLike[str] | None = None) -> Path:
+    """Fail early, in words, when another process holds the warehouse.
+
+    `make build` calls this before `dbt build`, whose own lock error arrives wrapped in a long
+    traceback. dbt still fails safely on its own if a writer appears in between.
+    """
+    resolved = warehouse_path(path)
+    if not resolved.exists():
+        return resolved
+    try:
+        duckdb.connect(str(resolved)).close()
+    except duckdb.IOException as error:
+        if "lock" in str(error).lower():
+            raise WarehouseUnavailableError(describe_lock_error(resolved, error)) from error
+        raise
+    return resolved
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m models_ml.warehouse check-writable`: exit 1 with a message if locked."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if args != ["check-writable"]:
+        print("usage: python -m models_ml.warehouse check-writable", file=sys.stderr)
+        return 2
+    try:
+        ensure_writable()
+    except WarehouseUnavailableError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

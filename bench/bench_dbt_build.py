@@ -1,0 +1,86 @@
+"""Time the full `dbt build` on the real raw files and report peak memory.
+
+    python bench/bench_dbt_build.py [--runs 5]
+
+Each run builds a fresh warehouse in a temporary directory (nothing in data/ is touched) and
+is timed from the shell's point of view: process start, parse, every model and test. The
+first run parses the project from scratch (as on a fresh clone); later runs reuse dbt's
+partial-parse cache in the shared target folder, as an engineer's repeated `dbt build` does.
+Prints every run, the median of the warm runs, and the peak resident memory of dbt.
+Target on the 2-core reference machine: median under 20 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def dbt_executable() -> str:
+    candidate = Path(sys.executable).parent / "dbt"
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def build_once(workdir: Path, warehouse: Path) -> float:
+    """One full build of `warehouse`, dbt artefacts in `workdir`; returns wall seconds."""
+    env = {
+        **os.environ,
+        "SPOTIFY_WAREHOUSE_PATH": str(warehouse),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    env.pop("SPOTIFY_RAW_DIR", None)
+    command = [
+        dbt_executable(),
+        "build",
+        "--target-path",
+        str(workdir / "target"),
+        "--log-path",
+        str(workdir / "logs"),
+        "--vars",
+        f"{{raw_data_dir: '{ROOT / 'data' / 'raw'}'}}",
+    ]
+    started = time.perf_counter()
+    completed = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    if completed.returncode != 0:
+        raise SystemExit(f"dbt build failed:\n{completed.stdout[-4000:]}{completed.stderr[-2000:]}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="number of timed builds (default 5)")
+    args = parser.parse_args()
+
+    timings = []
+    with tempfile.TemporaryDirectory(prefix="bench_dbt_build_") as tmp:
+        workdir = Path(tmp)
+        # Same warehouse path every run: a changed profile would void the parse cache.
+        warehouse = workdir / "warehouse.duckdb"
+        cold = build_once(workdir, warehouse)
+        print(f"cold run (full parse): {cold:6.2f} s")
+        for run in range(1, args.runs + 1):
+            warehouse.unlink()
+            seconds = build_once(workdir, warehouse)
+            timings.append(seconds)
+            print(f"run {run}: {seconds:6.2f} s")
+
+    # ru_maxrss of waited-for children is in KiB on Linux: the largest dbt process seen.
+    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"median wall time: {statistics.median(timings):.2f} s over {len(timings)} warm runs "
+          f"(min {min(timings):.2f}, max {max(timings):.2f})")
+    print(f"peak memory (max RSS of dbt): {peak_mib:.0f} MiB")
+    print(f"cores: {os.cpu_count()}")
+
+
+if __name__ == "__main__":
+    main()

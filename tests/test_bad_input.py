@@ -1,0 +1,108 @@
+"""A raw file that is missing, empty, not CSV or lacks a column stops the build early,
+with a message naming the file and the problem, before any model is built."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.support import FIXTURE_RAW, FIXTURE_VARS, run_dbt
+
+
+@pytest.fixture
+def raw_dir(tmp_path: Path) -> Path:
+    """A writable copy of the fixture's raw files."""
+    target = tmp_path / "raw"
+    shutil.copytree(FIXTURE_RAW, target)
+    return target
+
+
+def build(raw_dir: Path, tmp_path: Path, **file_vars: str) -> tuple[int, str]:
+    warehouse = tmp_path / "warehouse.duckdb"
+    result = run_dbt(
+        ["build"], tmp_path, warehouse, {**FIXTURE_VARS, "raw_data_dir": str(raw_dir), **file_vars}
+    )
+    models_built = "OK created" in result.output
+    assert not models_built, "no model may be built from a bad raw file"
+    return result.returncode, result.output
+
+
+def test_missing_file(raw_dir: Path, tmp_path: Path) -> None:
+    (raw_dir / "spotify_songs.csv").unlink()
+    code, output = build(raw_dir, tmp_path)
+    assert code != 0
+    assert f"{raw_dir}/spotify_songs.csv: raw file for source tidytuesday.playlist_tracks not found" in output
+    assert "SPOTIFY_RAW_DIR" in output
+
+
+def test_missing_column(raw_dir: Path, tmp_path: Path) -> None:
+    path = raw_dir / "dataset.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[0] = lines[0].replace(",tempo,", ",bpm,")
+    path.write_text("".join(lines), encoding="utf-8")
+    code, output = build(raw_dir, tmp_path)
+    assert code != 0
+    assert f"{path}: column 'tempo' missing from the header (source spotify.tracks)" in output
+
+
+def test_several_missing_columns_are_all_named(raw_dir: Path, tmp_path: Path) -> None:
+    path = raw_dir / "spotify_songs.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[0] = lines[0].replace("playlist_genre,playlist_subgenre", "genre,subgenre")
+    path.write_text("".join(lines), encoding="utf-8")
+    code, output = build(raw_dir, tmp_path)
+    assert code != 0
+    assert "columns 'playlist_genre', 'playlist_subgenre' missing from the header" in output
+
+
+def test_binary_file_is_not_csv(raw_dir: Path, tmp_path: Path) -> None:
+    (raw_dir / "dataset.csv").write_bytes(bytes(range(256)) * 40)
+    code, output = build(raw_dir, tmp_path)
+    assert code != 0
+    assert f"{raw_dir}/dataset.csv: not a comma-separated CSV file" in output
+
+
+def test_json_file_is_not_csv(raw_dir: Path, tmp_path: Path) -> None:
+    (raw_dir / "dataset.csv").write_text('[{"track_id": "x"}]\n', encoding="utf-8")
+    code, output = build(raw_dir, tmp_path)
+    assert code != 0
+    assert f"{raw_dir}/dataset.csv: " in output
+    assert "missing from the header" in output or "not a comma-separated CSV" in output
+
+
+def test_empty_file(raw_dir: Path, tmp_path: Path) -> None:
+    (raw_dir / "dataset.csv").write_text("", encoding="utf-8")
+    code, output = build(raw_dir, tmp_path)
+    assert code != 0
+    assert f"{raw_dir}/dataset.csv: file is empty" in output
+
+
+def test_gzipped_input_is_read_like_plain_csv(raw_dir: Path, tmp_path: Path) -> None:
+    """A newer export may come compressed: only the file name var changes."""
+    plain = raw_dir / "dataset.csv"
+    with plain.open("rb") as source, gzip.open(raw_dir / "dataset.csv.gz", "wb") as target:
+        shutil.copyfileobj(source, target)
+    plain.unlink()
+    warehouse = tmp_path / "warehouse.duckdb"
+    result = run_dbt(
+        ["run", "--select", "stg_spotify__tracks"],
+        tmp_path,
+        warehouse,
+        {**FIXTURE_VARS, "raw_data_dir": str(raw_dir), "tracks_file": "dataset.csv.gz"},
+    )
+    assert result.ok, result.output[-3000:]
+
+
+def test_raw_dir_from_environment_variable(raw_dir: Path, tmp_path: Path) -> None:
+    """SPOTIFY_RAW_DIR points the build at other files when no dbt var is given."""
+    (raw_dir / "dataset.csv").unlink()
+    warehouse = tmp_path / "warehouse.duckdb"
+    file_vars = {k: v for k, v in FIXTURE_VARS.items() if k != "raw_data_dir"}
+    result = run_dbt(
+        ["build"], tmp_path, warehouse, file_vars, extra_env={"SPOTIFY_RAW_DIR": str(raw_dir)}
+    )
+    assert not result.ok
+    assert f"{raw_dir}/dataset.csv: raw file for source spotify.tracks not found" in result.output

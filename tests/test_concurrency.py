@@ -1,0 +1,117 @@
+"""One writer at a time: a build against a warehouse another process holds fails with a
+clear message and leaves the file as it was; readers get an actionable error too."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from models_ml.warehouse import WarehouseUnavailableError, connect_readonly
+from tests.support import FIXTURE_VARS, DbtResult, run_dbt, scalar
+
+HOLD_LOCK = (
+    "import duckdb, sys, time\n"
+    "connection = duckdb.connect(sys.argv[1])\n"
+    "print('holding', flush=True)\n"
+    "time.sleep(120)\n"
+)
+
+
+@contextmanager
+def writer_holding(path: Path) -> Iterator[subprocess.Popen[str]]:
+    """Another process with the warehouse open for writing (a build, a notebook)."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "holding"
+        yield holder
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def built_copy(fixture_build: tuple[Path, DbtResult], tmp_path: Path) -> Path:
+    """A private copy of the fixture warehouse that this test may lock."""
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(fixture_build[0], copy)
+    return copy
+
+
+def table_counts(path: Path) -> dict[str, int]:
+    with duckdb.connect(str(path), read_only=True) as connection:
+        tables = connection.execute(
+            "select table_schema || '.' || table_name from information_schema.tables "
+            "where table_type = 'BASE TABLE' order by 1"
+        ).fetchall()
+        return {name: scalar(connection, f"select count(*) from {name}") for (name,) in tables}
+
+
+def test_build_while_another_process_writes_fails_clearly(built_copy: Path, tmp_path: Path) -> None:
+    before_hash, before_counts = sha256(built_copy), table_counts(built_copy)
+    with writer_holding(built_copy) as holder:
+        result = run_dbt(["build"], tmp_path, built_copy, FIXTURE_VARS)
+        assert not result.ok
+        assert "Could not set lock on file" in result.output
+        assert str(built_copy) in result.output
+        assert f"PID {holder.pid}" in result.output
+    assert sha256(built_copy) == before_hash
+    assert table_counts(built_copy) == before_counts
+
+
+def test_reader_gets_actionable_message_while_locked(built_copy: Path) -> None:
+    with writer_holding(built_copy) as holder:
+        with pytest.raises(WarehouseUnavailableError) as caught:
+            connect_readonly(built_copy)
+    message = str(caught.value)
+    assert f"locked by process {holder.pid}" in message
+    assert "Wait for the build to finish" in message
+
+
+def test_readers_share_the_warehouse(built_copy: Path) -> None:
+    first = connect_readonly(built_copy)
+    second = connect_readonly(built_copy)
+    try:
+        assert scalar(first, "select count(*) from marts.dim_tracks") == scalar(
+            second, "select count(*) from marts.dim_tracks"
+        )
+    finally:
+        first.close()
+        second.close()
+
+
+def test_make_build_precheck_reports_the_lock(built_copy: Path) -> None:
+    environment = {"SPOTIFY_WAREHOUSE_PATH": str(built_copy)}
+    with writer_holding(built_copy) as holder:
+        result = subprocess.run(
+            [sys.executable, "-m", "models_ml.warehouse", "check-writable"],
+            env={**os.environ, **environment},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert f"locked by process {holder.pid}" in result.stderr
+    free = subprocess.run(
+        [sys.executable, "-m", "models_ml.warehouse", "check-writable"],
+        env={**os.environ, **environment},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert free.returncode == 0, free.stderr

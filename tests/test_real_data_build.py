@@ -1,0 +1,170 @@
+"""The full build on the real raw files shipped in data/raw: the acceptance numbers of the
+warehouse foundation, checked against the raw files read independently of dbt."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.support import REAL_RAW, ROOT, DbtResult, run_dbt, scalar
+
+pytestmark = pytest.mark.real_data
+
+RAW_SHA256 = {
+    "dataset.csv.gz": "b202fa49909b2d5cef71a04b1d21243cfeb36414535f2ca9272aa646721177bd",
+    "spotify_songs.csv.gz": "9902920cfe4940f0914ebb6716801a42f7f19ac88fbd6693eaae7e2822b16845",
+}
+
+
+@pytest.mark.parametrize("name", sorted(RAW_SHA256))
+def test_raw_files_are_the_published_originals(name: str) -> None:
+    digest = hashlib.sha256()
+    with gzip.open(REAL_RAW / name, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    assert digest.hexdigest() == RAW_SHA256[name]
+
+
+def test_every_raw_row_is_accounted_for(real_db: duckdb.DuckDBPyConnection) -> None:
+    rows = real_db.execute(
+        "select source_name, raw_rows, accepted_rows + quarantined_rows, unaccounted_rows, "
+        "double_counted_rows from quality.source_reconciliation order by source_name"
+    ).fetchall()
+    assert rows == [
+        ("spotify.tracks", 114_000, 114_000, 0, 0),
+        ("tidytuesday.playlist_tracks", 32_833, 32_833, 0, 0),
+    ]
+
+
+def test_row_numbers_are_file_positions(real_db: duckdb.DuckDBPyConnection) -> None:
+    """The tracks file carries its own pandas index (0-based): row numbers must agree."""
+    mismatched = scalar(
+        real_db,
+        "select count(*) from staging.stg_spotify__tracks "
+        "where source_row_number <> cast(json_extract_string(raw_values, '$.column00') as bigint) + 1",
+    )
+    assert mismatched == 0
+
+
+def test_dim_tracks_holds_every_valid_id_once(real_db: duckdb.DuckDBPyConnection) -> None:
+    tracks_file = (REAL_RAW / "dataset.csv.gz").as_posix()
+    playlists_file = (REAL_RAW / "spotify_songs.csv.gz").as_posix()
+    raw_rows = f"""
+        select 'spotify.tracks' as source_name, row_number() over () as source_row_number, track_id
+        from read_csv('{tracks_file}', all_varchar = true)
+        union all
+        select 'tidytuesday.playlist_tracks', row_number() over (), track_id
+        from read_csv('{playlists_file}', all_varchar = true)
+    """
+    assert scalar(real_db, f"select count(distinct track_id) from ({raw_rows})") == 116_133
+    ids_with_an_accepted_row = scalar(
+        real_db,
+        f"""
+        select count(distinct raw.track_id)
+        from ({raw_rows}) as raw
+        anti join quality.quarantined_rows as q
+            on raw.source_name = q.source_name and raw.source_row_number = q.source_row_number
+        """,
+    )
+    assert scalar(real_db, "select count(*) from marts.dim_tracks") == ids_with_an_accepted_row
+    assert scalar(real_db, "select count(distinct track_id) from marts.dim_tracks") == ids_with_an_accepted_row
+    # Measured on the shipped files: 5 ids (1 + 4) appear only in quarantined rows.
+    assert ids_with_an_accepted_row == 116_128
+
+
+def test_genre_taxonomies(real_db: duckdb.DuckDBPyConnection) -> None:
+    genres = dict(
+        real_db.execute(
+            "select taxonomy, count(distinct genre) from marts.bridge_track_genres group by taxonomy"
+        ).fetchall()
+    )
+    assert genres == {"track_genre": 114, "playlist_genre": 6, "playlist_subgenre": 24}
+    without_genre = scalar(
+        real_db,
+        "select count(*) from marts.dim_tracks as t "
+        "where not exists (select 1 from marts.bridge_track_genres as g where g.track_id = t.track_id)",
+    )
+    assert without_genre == 0
+
+
+def test_release_years_cover_1957_to_2020(real_db: duckdb.DuckDBPyConnection) -> None:
+    span = real_db.execute(
+        "select min(release_year), max(release_year) from marts.mart_release_year_trends"
+    ).fetchall()
+    assert span == [(1957, 2020)]
+
+
+def test_known_quirks_are_handled(real_db: duckdb.DuckDBPyConnection) -> None:
+    # 157 tracks-file rows have tempo 0; one playlist row too (SOURCES.md).
+    assert scalar(real_db, "select count(*) from marts.fct_track_features where is_tempo_undetected") > 0
+    assert scalar(real_db, "select count(*) from marts.fct_track_features where tempo = 0") == 0
+    assert scalar(real_db, "select count(*) from marts.fct_track_features where time_signature in (0, 1)") == 0
+    quarantined = dict(
+        real_db.execute(
+            "select source_name, count(*) from quality.quarantined_rows group by 1"
+        ).fetchall()
+    )
+    # The one empty-name row of the tracks file, the five 'NA' rows of the playlist file.
+    assert quarantined == {"spotify.tracks": 1, "tidytuesday.playlist_tracks": 5}
+
+
+def test_every_mart_has_an_enforced_contract_and_documentation(
+    real_build: tuple[Path, Path, DbtResult],
+) -> None:
+    manifest = json.loads((real_build[1] / "target" / "manifest.json").read_text())
+    models = [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["package_name"] == "spotify_warehouse"
+    ]
+    assert models
+    for node in models:
+        assert node["description"].strip(), f"{node['name']}: no description"
+        columns = node["columns"]
+        assert columns, f"{node['name']}: no documented columns"
+        for column in columns.values():
+            assert column["description"].strip(), f"{node['name']}.{column['name']}: no description"
+    marts = [node for node in models if node["schema"] == "marts"]
+    assert len(marts) == 10
+    for node in marts:
+        assert node["config"]["contract"]["enforced"], node["name"]
+        assert node["config"]["materialized"] == "table", node["name"]
+        assert all(column["data_type"] for column in node["columns"].values()), node["name"]
+
+
+def test_documented_columns_match_built_columns(
+    real_build: tuple[Path, Path, DbtResult], real_db: duckdb.DuckDBPyConnection
+) -> None:
+    manifest = json.loads((real_build[1] / "target" / "manifest.json").read_text())
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "model":
+            continue
+        built = [
+            name
+            for (name,) in real_db.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = ? and table_name = ? order by ordinal_position",
+                [node["schema"], node["name"]],
+            ).fetchall()
+        ]
+        assert built == list(node["columns"]), node["name"]
+
+
+def test_docs_generate(real_build: tuple[Path, Path, DbtResult], tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    warehouse.write_bytes(real_build[0].read_bytes())
+    result = run_dbt(["docs", "generate"], tmp_path, warehouse)
+    assert result.ok, result.output[-3000:]
+    catalog = json.loads((tmp_path / "target" / "catalog.json").read_text())
+    assert "model.spotify_warehouse.dim_tracks" in catalog["nodes"]
+    assert (tmp_path / "target" / "index.html").exists()
+
+
+def test_profiles_and_project_sit_at_the_repo_root() -> None:
+    assert (ROOT / "profiles.yml").exists()
+    assert (ROOT / "dbt_project.yml").exists()
