@@ -49,7 +49,9 @@ def build_once(workdir: Path, warehouse: Path) -> float:
         f"{{raw_data_dir: '{ROOT / 'data' / 'raw'}'}}",
     ]
     started = time.perf_counter()
-    completed = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    completed = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
     elapsed = time.perf_counter() - started
     if completed.returncode != 0:
         raise SystemExit(f"dbt build failed:\n{completed.stdout[-4000:]}{completed.stderr[-2000:]}")
@@ -76,8 +78,10 @@ def main() -> None:
 
     # ru_maxrss of waited-for children is in KiB on Linux: the largest dbt process seen.
     peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"median wall time: {statistics.median(timings):.2f} s over {len(timings)} warm runs "
-          f"(min {min(timings):.2f}, max {max(timings):.2f})")
+    print(
+        f"median wall time: {statistics.median(timings):.2f} s over {len(timings)} warm runs "
+        f"(min {min(timings):.2f}, max {max(timings):.2f})"
+    )
     print(f"peak memory (max RSS of dbt): {peak_mib:.0f} MiB")
     print(f"cores: {os.cpu_count()}")
 

@@ -55,7 +55,9 @@ def connect_readonly(path: str | os.PathLike[str] | None = None) -> duckdb.DuckD
     except duckdb.IOException as error:
         if "lock" in str(error).lower():
             raise WarehouseUnavailableError(describe_lock_error(resolved, error)) from error
-        raise WarehouseUnavailableError(f"{resolved}: cannot open the warehouse: {error}") from error
+        raise WarehouseUnavailableError(
+            f"{resolved}: cannot open the warehouse: {error}"
+        ) from error
     except duckdb.Error as error:
         raise WarehouseUnavailableError(
             f"{resolved}: not a readable DuckDB warehouse ({error}). "

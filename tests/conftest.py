@@ -47,4 +47,3 @@ def real_db(real_build: tuple[Path, Path, DbtResult]) -> Iterator[duckdb.DuckDBP
     connection = duckdb.connect(str(real_build[0]), read_only=True)
     yield connection
     connection.close()
-

@@ -34,7 +34,10 @@ def test_missing_file(raw_dir: Path, tmp_path: Path) -> None:
     (raw_dir / "spotify_songs.csv").unlink()
     code, output = build(raw_dir, tmp_path)
     assert code != 0
-    assert f"{raw_dir}/spotify_songs.csv: raw file for source tidytuesday.playlist_tracks not found" in output
+    assert (
+        f"{raw_dir}/spotify_songs.csv: raw file for source tidytuesday.playlist_tracks not found"
+        in output
+    )
     assert "SPOTIFY_RAW_DIR" in output
 
 

@@ -75,9 +75,11 @@ def test_build_while_another_process_writes_fails_clearly(built_copy: Path, tmp_
 
 
 def test_reader_gets_actionable_message_while_locked(built_copy: Path) -> None:
-    with writer_holding(built_copy) as holder:
-        with pytest.raises(WarehouseUnavailableError) as caught:
-            connect_readonly(built_copy)
+    with (
+        writer_holding(built_copy) as holder,
+        pytest.raises(WarehouseUnavailableError) as caught,
+    ):
+        connect_readonly(built_copy)
     message = str(caught.value)
     assert f"locked by process {holder.pid}" in message
     assert "Wait for the build to finish" in message

@@ -116,7 +116,9 @@ def expected_tracks(raw_tracks: pd.DataFrame, raw_playlists: pd.DataFrame) -> pd
         .set_index("track_id")
     )
     only_playlists = from_playlists.loc[~from_playlists.index.isin(from_tracks.index)]
-    merged = pd.concat([from_tracks[["popularity", *FEATURES]], only_playlists[["popularity", *FEATURES]]])
+    merged = pd.concat(
+        [from_tracks[["popularity", *FEATURES]], only_playlists[["popularity", *FEATURES]]]
+    )
     for feature in FEATURES:
         merged[feature] = merged[feature].astype(float)
     merged["tempo"] = merged["tempo"].replace(0.0, np.nan)
@@ -205,10 +207,15 @@ def test_dim_tracks_has_every_accepted_track_once(
 def test_popularity_and_features_follow_the_dedup_rule(
     fixture_db: duckdb.DuckDBPyConnection, expected_tracks: pd.DataFrame
 ) -> None:
-    built = fixture_db.execute(
-        "select track_id, popularity, danceability, energy, loudness, valence, tempo, "
-        "duration_sec, release_year from marts.fct_track_features"
-    ).df().set_index("track_id").sort_index()
+    built = (
+        fixture_db.execute(
+            "select track_id, popularity, danceability, energy, loudness, valence, tempo, "
+            "duration_sec, release_year from marts.fct_track_features"
+        )
+        .df()
+        .set_index("track_id")
+        .sort_index()
+    )
     expected = expected_tracks.sort_index()
     assert (built["popularity"].to_numpy() == expected["popularity"].to_numpy()).all()
     for feature in ("danceability", "energy", "loudness", "valence", "tempo"):
@@ -226,15 +233,23 @@ def test_genre_bridge_matches_accepted_labels(
     tracks = accepted(raw_tracks, "spotify.tracks")
     playlists = accepted(raw_playlists, "tidytuesday.playlist_tracks")
     expected = (
-        {(t, "track_genre", g) for t, g in zip(tracks["track_id"], tracks["track_genre"])}
-        | {(t, "playlist_genre", g) for t, g in zip(playlists["track_id"], playlists["playlist_genre"])}
+        {
+            (t, "track_genre", g)
+            for t, g in zip(tracks["track_id"], tracks["track_genre"], strict=True)
+        }
+        | {
+            (t, "playlist_genre", g)
+            for t, g in zip(playlists["track_id"], playlists["playlist_genre"], strict=True)
+        }
         | {
             (t, "playlist_subgenre", g)
-            for t, g in zip(playlists["track_id"], playlists["playlist_subgenre"])
+            for t, g in zip(playlists["track_id"], playlists["playlist_subgenre"], strict=True)
         }
     )
     built = set(
-        fixture_db.execute("select track_id, taxonomy, genre from marts.bridge_track_genres").fetchall()
+        fixture_db.execute(
+            "select track_id, taxonomy, genre from marts.bridge_track_genres"
+        ).fetchall()
     )
     assert built == expected
 
@@ -346,7 +361,8 @@ def test_partial_release_dates_keep_their_precision(fixture_db: duckdb.DuckDBPyC
 
 def test_names_with_markup_are_kept_verbatim(fixture_db: duckdb.DuckDBPyConnection) -> None:
     name = scalar(
-        fixture_db, "select track_name from marts.dim_tracks where track_id = 'FixturePlaylist08xxxxx'"
+        fixture_db,
+        "select track_name from marts.dim_tracks where track_id = 'FixturePlaylist08xxxxx'",
     )
     assert name == "<script>alert(1)</script> & \"Quotes\" 'n' Ampersands"
 

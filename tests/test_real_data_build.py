@@ -45,8 +45,8 @@ def test_row_numbers_are_file_positions(real_db: duckdb.DuckDBPyConnection) -> N
     """The tracks file carries its own pandas index (0-based): row numbers must agree."""
     mismatched = scalar(
         real_db,
-        "select count(*) from staging.stg_spotify__tracks "
-        "where source_row_number <> cast(json_extract_string(raw_values, '$.column00') as bigint) + 1",
+        "select count(*) from staging.stg_spotify__tracks where source_row_number "
+        "<> cast(json_extract_string(raw_values, '$.column00') as bigint) + 1",
     )
     assert mismatched == 0
 
@@ -72,7 +72,10 @@ def test_dim_tracks_holds_every_valid_id_once(real_db: duckdb.DuckDBPyConnection
         """,
     )
     assert scalar(real_db, "select count(*) from marts.dim_tracks") == ids_with_an_accepted_row
-    assert scalar(real_db, "select count(distinct track_id) from marts.dim_tracks") == ids_with_an_accepted_row
+    assert (
+        scalar(real_db, "select count(distinct track_id) from marts.dim_tracks")
+        == ids_with_an_accepted_row
+    )
     # Measured on the shipped files: 5 ids (1 + 4) appear only in quarantined rows.
     assert ids_with_an_accepted_row == 116_128
 
@@ -80,14 +83,15 @@ def test_dim_tracks_holds_every_valid_id_once(real_db: duckdb.DuckDBPyConnection
 def test_genre_taxonomies(real_db: duckdb.DuckDBPyConnection) -> None:
     genres = dict(
         real_db.execute(
-            "select taxonomy, count(distinct genre) from marts.bridge_track_genres group by taxonomy"
+            "select taxonomy, count(distinct genre) from marts.bridge_track_genres "
+            "group by taxonomy"
         ).fetchall()
     )
     assert genres == {"track_genre": 114, "playlist_genre": 6, "playlist_subgenre": 24}
     without_genre = scalar(
         real_db,
-        "select count(*) from marts.dim_tracks as t "
-        "where not exists (select 1 from marts.bridge_track_genres as g where g.track_id = t.track_id)",
+        "select count(*) from marts.dim_tracks as t where not exists "
+        "(select 1 from marts.bridge_track_genres as g where g.track_id = t.track_id)",
     )
     assert without_genre == 0
 
@@ -100,10 +104,34 @@ def test_release_years_cover_1957_to_2020(real_db: duckdb.DuckDBPyConnection) ->
 
 
 def test_known_quirks_are_handled(real_db: duckdb.DuckDBPyConnection) -> None:
-    # 157 tracks-file rows have tempo 0; one playlist row too (SOURCES.md).
-    assert scalar(real_db, "select count(*) from marts.fct_track_features where is_tempo_undetected") > 0
-    assert scalar(real_db, "select count(*) from marts.fct_track_features where tempo = 0") == 0
-    assert scalar(real_db, "select count(*) from marts.fct_track_features where time_signature in (0, 1)") == 0
+    tracks_file = (REAL_RAW / "dataset.csv.gz").as_posix()
+    playlists_file = (REAL_RAW / "spotify_songs.csv.gz").as_posix()
+    # Tracks whose tempo comes from a row with tempo 0 (the tracks file wins where both have
+    # the id), computed from the raw files: every one must be flagged, none may keep a 0.
+    zero_tempo_ids = scalar(
+        real_db,
+        f"""
+        with tracks as (select track_id, try_cast(tempo as double) as tempo
+                        from read_csv('{tracks_file}', all_varchar = true)),
+             playlists as (select track_id, try_cast(tempo as double) as tempo
+                           from read_csv('{playlists_file}', all_varchar = true))
+        select count(*) from (
+            select distinct track_id from tracks where tempo = 0
+            union
+            select distinct track_id from playlists where tempo = 0
+                and track_id not in (select track_id from tracks)
+        )
+        """,
+    )
+    flagged = scalar(
+        real_db, "select count(*) from marts.fct_track_features where is_tempo_undetected"
+    )
+    assert flagged == zero_tempo_ids > 100
+    leftover = scalar(
+        real_db,
+        "select count(*) from marts.fct_track_features where tempo = 0 or time_signature in (0, 1)",
+    )
+    assert leftover == 0
     quarantined = dict(
         real_db.execute(
             "select source_name, count(*) from quality.quarantined_rows group by 1"

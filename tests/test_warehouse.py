@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -28,14 +29,15 @@ def test_path_follows_environment_like_profiles_yml(monkeypatch: pytest.MonkeyPa
 
 
 def test_missing_warehouse_says_what_to_run(tmp_path: Path) -> None:
-    with pytest.raises(WarehouseUnavailableError, match="warehouse not found. Build it first with `make build`"):
+    expected = re.escape("warehouse not found. Build it first with `make build`")
+    with pytest.raises(WarehouseUnavailableError, match=expected):
         connect_readonly(tmp_path / "absent.duckdb")
 
 
 def test_file_that_is_not_duckdb(tmp_path: Path) -> None:
     bogus = tmp_path / "bogus.duckdb"
     bogus.write_text("not a database", encoding="utf-8")
-    with pytest.raises(WarehouseUnavailableError, match=str(bogus)):
+    with pytest.raises(WarehouseUnavailableError, match=re.escape(str(bogus))):
         connect_readonly(bogus)
 
 
