@@ -37,21 +37,13 @@
 {%- endmacro %}
 
 
-{#- A name (track, album, artist) must be present for the track to be usable by people. -#}
-{% macro missing_name_checks(columns) -%}
+{#- A value the row cannot be used without. `code` is missing_name for the names people
+    recognise a track by (track, album, artist), missing_value for labels such as a genre or
+    a playlist. -#}
+{% macro missing_checks(columns, code) -%}
     {%- set checks = [] -%}
     {%- for column in columns -%}
-        {%- do checks.append(reason_if(column ~ ' is null', 'missing_name:' ~ column)) -%}
-    {%- endfor -%}
-    {{ return(checks) }}
-{%- endmacro %}
-
-
-{#- A label the row cannot exist without (a genre, a playlist). -#}
-{% macro missing_value_checks(columns) -%}
-    {%- set checks = [] -%}
-    {%- for column in columns -%}
-        {%- do checks.append(reason_if(column ~ ' is null', 'missing_value:' ~ column)) -%}
+        {%- do checks.append(reason_if(column ~ ' is null', code ~ ':' ~ column)) -%}
     {%- endfor -%}
     {{ return(checks) }}
 {%- endmacro %}

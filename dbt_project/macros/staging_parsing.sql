@@ -104,22 +104,55 @@
 {%- endmacro %}
 
 
-{#- The parse specs shared by both sources: the track id and the audio features. -#}
+{#- The audio features both sources carry under the same names, with their types. tempo is
+    left out: it is nulled when 0, so every model handles it explicitly. -#}
+{% macro audio_feature_types() -%}
+    {{ return({
+        'danceability': 'double',
+        'energy': 'double',
+        'key': 'integer',
+        'loudness': 'double',
+        'mode': 'integer',
+        'speechiness': 'double',
+        'acousticness': 'double',
+        'instrumentalness': 'double',
+        'liveness': 'double',
+        'valence': 'double',
+    }) }}
+{%- endmacro %}
+
+
+{#- The audio-feature column names, in the order every model lists them. -#}
+{% macro audio_feature_columns() -%}
+    {{ return(audio_feature_types().keys() | list) }}
+{%- endmacro %}
+
+
+{#- The parse specs shared by both sources, whose raw columns have the same names in both
+    files: the track id, the audio features, tempo and duration. -#}
 {% macro shared_parse_specs() -%}
-    {{ return([
-        {'name': 'track_id', 'kind': 'spotify_id'},
-        {'name': 'danceability', 'type': 'double'},
-        {'name': 'energy', 'type': 'double'},
-        {'name': 'key', 'type': 'integer'},
-        {'name': 'loudness', 'type': 'double'},
-        {'name': 'mode', 'type': 'integer'},
-        {'name': 'speechiness', 'type': 'double'},
-        {'name': 'acousticness', 'type': 'double'},
-        {'name': 'instrumentalness', 'type': 'double'},
-        {'name': 'liveness', 'type': 'double'},
-        {'name': 'valence', 'type': 'double'},
-        {'name': 'tempo', 'type': 'double'},
-        {'name': 'duration_ms', 'type': 'bigint'},
-    ]) }}
+    {%- set specs = [{'name': 'track_id', 'kind': 'spotify_id'}] -%}
+    {%- for name, type in audio_feature_types().items() -%}
+        {%- do specs.append({'name': name, 'type': type}) -%}
+    {%- endfor -%}
+    {%- do specs.append({'name': 'tempo', 'type': 'double'}) -%}
+    {%- do specs.append({'name': 'duration_ms', 'type': 'bigint'}) -%}
+    {{ return(specs) }}
+{%- endmacro %}
+
+
+{#- `<name>_raw` text columns for the shared specs, cleaned, from raw columns of the same name. -#}
+{% macro shared_raw_columns() -%}
+    {%- for spec in shared_parse_specs() %}
+        {{ clean_text(spec['name']) }} as {{ spec['name'] }}_raw{{ ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+
+{#- A comma-led list of columns, for the explicit select lists of the models. -#}
+{% macro column_list(columns, prefix='') -%}
+    {%- for column in columns %}
+        {{ prefix }}{{ column }},
+    {%- endfor %}
 {%- endmacro %}
 

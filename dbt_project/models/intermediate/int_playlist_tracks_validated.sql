@@ -13,8 +13,8 @@ checked as (
         *,
         {{ rejection_reasons(
             audio_feature_checks()
-            + missing_name_checks(['track_name', 'album_name', 'artist_name'])
-            + missing_value_checks(['playlist_id', 'playlist_genre', 'playlist_subgenre'])
+            + missing_checks(['track_name', 'album_name', 'artist_name'], 'missing_name')
+            + missing_checks(['playlist_id', 'playlist_genre', 'playlist_subgenre'], 'missing_value')
         ) }} as rejection_reasons
     from playlist_tracks
 ),
@@ -38,16 +38,7 @@ final as (
         release_date,
         release_date_precision,
         release_year,
-        danceability,
-        energy,
-        key,
-        loudness,
-        mode,
-        speechiness,
-        acousticness,
-        instrumentalness,
-        liveness,
-        valence,
+        {{- column_list(audio_feature_columns()) }}
         {{ nullify_undetected_tempo() }},
         rejection_reasons,
         rejection_reasons is null as is_accepted,

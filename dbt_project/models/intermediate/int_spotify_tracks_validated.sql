@@ -12,8 +12,8 @@ checked as (
         *,
         {{ rejection_reasons(
             audio_feature_checks()
-            + missing_name_checks(['track_name', 'album_name', 'artist_names'])
-            + missing_value_checks(['track_genre'])
+            + missing_checks(['track_name', 'album_name', 'artist_names'], 'missing_name')
+            + missing_checks(['track_genre'], 'missing_value')
             + [reason_if('time_signature < 0 or time_signature > 7', 'out_of_range:time_signature')]
         ) }} as rejection_reasons
     from tracks
@@ -32,16 +32,7 @@ final as (
         is_explicit,
         duration_ms,
         duration_sec,
-        danceability,
-        energy,
-        key,
-        loudness,
-        mode,
-        speechiness,
-        acousticness,
-        instrumentalness,
-        liveness,
-        valence,
+        {{- column_list(audio_feature_columns()) }}
         {{ nullify_undetected_tempo() }},
         case when time_signature in (0, 1) then null else time_signature end as time_signature,
         coalesce(time_signature in (0, 1), false)                            as is_time_signature_undetected,

@@ -13,11 +13,7 @@
     So `popularity` is the highest value observed in the tracks file, else in the playlist
     file; `has_conflicting_popularity` flags ids whose accepted rows disagree.
 -#}
-{%- set feature_columns = [
-    'duration_ms', 'duration_sec', 'danceability', 'energy', 'key', 'loudness', 'mode',
-    'speechiness', 'acousticness', 'instrumentalness', 'liveness', 'valence', 'tempo',
-    'is_tempo_undetected'
-] -%}
+{%- set feature_columns = ['duration_ms', 'duration_sec'] + audio_feature_columns() + ['tempo', 'is_tempo_undetected'] -%}
 
 with
 

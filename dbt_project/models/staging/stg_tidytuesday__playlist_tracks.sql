@@ -24,7 +24,7 @@ renamed as (
     select
         source_row_number,
         raw_values,
-        {{ clean_text('track_id') }}                        as track_id_raw,
+        {{- shared_raw_columns() }},
         {{ clean_text('track_name', ['NA']) }}              as track_name,
         {{ clean_text('track_artist', ['NA']) }}            as artist_name,
         {{ clean_text('track_album_id') }}                  as album_id,
@@ -34,19 +34,7 @@ renamed as (
         {{ clean_text('playlist_genre') }}                  as playlist_genre,
         {{ clean_text('playlist_subgenre') }}               as playlist_subgenre,
         {{ clean_text('track_popularity') }}                as popularity_raw,
-        {{ clean_text('track_album_release_date', ['NA']) }} as release_date_raw,
-        {{ clean_text('danceability') }}                    as danceability_raw,
-        {{ clean_text('energy') }}                          as energy_raw,
-        {{ clean_text('key') }}                             as key_raw,
-        {{ clean_text('loudness') }}                        as loudness_raw,
-        {{ clean_text('mode') }}                            as mode_raw,
-        {{ clean_text('speechiness') }}                     as speechiness_raw,
-        {{ clean_text('acousticness') }}                    as acousticness_raw,
-        {{ clean_text('instrumentalness') }}                as instrumentalness_raw,
-        {{ clean_text('liveness') }}                        as liveness_raw,
-        {{ clean_text('valence') }}                         as valence_raw,
-        {{ clean_text('tempo') }}                           as tempo_raw,
-        {{ clean_text('duration_ms') }}                     as duration_ms_raw
+        {{ clean_text('track_album_release_date', ['NA']) }} as release_date_raw
     from numbered
 ),
 
@@ -88,16 +76,7 @@ final as (
         release_date,
         case when release_date is not null then release_date_precision_raw end as release_date_precision,
         cast(extract(year from release_date) as integer)          as release_year,
-        danceability,
-        energy,
-        key,
-        loudness,
-        mode,
-        speechiness,
-        acousticness,
-        instrumentalness,
-        liveness,
-        valence,
+        {{- column_list(audio_feature_columns()) }}
         tempo,
         parse_issues,
         raw_values
