@@ -109,3 +109,13 @@ def test_raw_dir_from_environment_variable(raw_dir: Path, tmp_path: Path) -> Non
     )
     assert not result.ok
     assert f"{raw_dir}/dataset.csv: raw file for source spotify.tracks not found" in result.output
+
+
+def test_truncated_gzip(raw_dir: Path, tmp_path: Path) -> None:
+    """A download cut short: DuckDB's own error names the file and the problem."""
+    compressed = gzip.compress((raw_dir / "dataset.csv").read_bytes())
+    (raw_dir / "dataset.csv.gz").write_bytes(compressed[: len(compressed) // 2])
+    code, output = build(raw_dir, tmp_path, tracks_file="dataset.csv.gz")
+    assert code != 0
+    assert f"{raw_dir}/dataset.csv.gz" in output
+    assert "GZIP" in output
