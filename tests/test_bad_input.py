@@ -41,21 +41,26 @@ def test_missing_file(raw_dir: Path, tmp_path: Path) -> None:
     assert "SPOTIFY_RAW_DIR" in output
 
 
+def rename_in_header(path: Path, old: str, new: str) -> None:
+    """Edit only the header line of a CSV, as an export with renamed columns would be."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert old in lines[0]
+    lines[0] = lines[0].replace(old, new)
+    path.write_text("".join(lines), encoding="utf-8")
+
+
 def test_missing_column(raw_dir: Path, tmp_path: Path) -> None:
     path = raw_dir / "dataset.csv"
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    lines[0] = lines[0].replace(",tempo,", ",bpm,")
-    path.write_text("".join(lines), encoding="utf-8")
+    rename_in_header(path, ",tempo,", ",bpm,")
     code, output = build(raw_dir, tmp_path)
     assert code != 0
     assert f"{path}: column 'tempo' missing from the header (source spotify.tracks)" in output
 
 
 def test_several_missing_columns_are_all_named(raw_dir: Path, tmp_path: Path) -> None:
-    path = raw_dir / "spotify_songs.csv"
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    lines[0] = lines[0].replace("playlist_genre,playlist_subgenre", "genre,subgenre")
-    path.write_text("".join(lines), encoding="utf-8")
+    rename_in_header(
+        raw_dir / "spotify_songs.csv", "playlist_genre,playlist_subgenre", "genre,subgenre"
+    )
     code, output = build(raw_dir, tmp_path)
     assert code != 0
     assert "columns 'playlist_genre', 'playlist_subgenre' missing from the header" in output

@@ -97,23 +97,21 @@ def test_readers_share_the_warehouse(built_copy: Path) -> None:
         second.close()
 
 
-def test_make_build_precheck_reports_the_lock(built_copy: Path) -> None:
-    environment = {"SPOTIFY_WAREHOUSE_PATH": str(built_copy)}
-    with writer_holding(built_copy) as holder:
-        result = subprocess.run(
-            [sys.executable, "-m", "models_ml.warehouse", "check-writable"],
-            env={**os.environ, **environment},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    assert result.returncode == 1
-    assert f"locked by process {holder.pid}" in result.stderr
-    free = subprocess.run(
+def check_writable(warehouse: Path) -> subprocess.CompletedProcess[str]:
+    """The pre-check `make build` runs before `dbt build`."""
+    return subprocess.run(
         [sys.executable, "-m", "models_ml.warehouse", "check-writable"],
-        env={**os.environ, **environment},
+        env={**os.environ, "SPOTIFY_WAREHOUSE_PATH": str(warehouse)},
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def test_make_build_precheck_reports_the_lock(built_copy: Path) -> None:
+    with writer_holding(built_copy) as holder:
+        locked = check_writable(built_copy)
+    assert locked.returncode == 1
+    assert f"locked by process {holder.pid}" in locked.stderr
+    free = check_writable(built_copy)
     assert free.returncode == 0, free.stderr
