@@ -15,6 +15,12 @@ from tests.support import REAL_RAW, ROOT, DbtResult, run_dbt, scalar
 
 pytestmark = pytest.mark.real_data
 
+
+def raw_scan(name: str) -> str:
+    """SQL reading one shipped raw file as text, straight from disk, bypassing dbt."""
+    return f"read_csv('{(REAL_RAW / name).as_posix()}', all_varchar = true)"
+
+
 RAW_SHA256 = {
     "dataset.csv.gz": "b202fa49909b2d5cef71a04b1d21243cfeb36414535f2ca9272aa646721177bd",
     "spotify_songs.csv.gz": "9902920cfe4940f0914ebb6716801a42f7f19ac88fbd6693eaae7e2822b16845",
@@ -52,14 +58,12 @@ def test_row_numbers_are_file_positions(real_db: duckdb.DuckDBPyConnection) -> N
 
 
 def test_dim_tracks_holds_every_valid_id_once(real_db: duckdb.DuckDBPyConnection) -> None:
-    tracks_file = (REAL_RAW / "dataset.csv.gz").as_posix()
-    playlists_file = (REAL_RAW / "spotify_songs.csv.gz").as_posix()
     raw_rows = f"""
         select 'spotify.tracks' as source_name, row_number() over () as source_row_number, track_id
-        from read_csv('{tracks_file}', all_varchar = true)
+        from {raw_scan("dataset.csv.gz")}
         union all
         select 'tidytuesday.playlist_tracks', row_number() over (), track_id
-        from read_csv('{playlists_file}', all_varchar = true)
+        from {raw_scan("spotify_songs.csv.gz")}
     """
     assert scalar(real_db, f"select count(distinct track_id) from ({raw_rows})") == 116_133
     ids_with_an_accepted_row = scalar(
@@ -104,17 +108,15 @@ def test_release_years_cover_1957_to_2020(real_db: duckdb.DuckDBPyConnection) ->
 
 
 def test_known_quirks_are_handled(real_db: duckdb.DuckDBPyConnection) -> None:
-    tracks_file = (REAL_RAW / "dataset.csv.gz").as_posix()
-    playlists_file = (REAL_RAW / "spotify_songs.csv.gz").as_posix()
     # Tracks whose tempo comes from a row with tempo 0 (the tracks file wins where both have
     # the id), computed from the raw files: every one must be flagged, none may keep a 0.
     zero_tempo_ids = scalar(
         real_db,
         f"""
         with tracks as (select track_id, try_cast(tempo as double) as tempo
-                        from read_csv('{tracks_file}', all_varchar = true)),
+                        from {raw_scan("dataset.csv.gz")}),
              playlists as (select track_id, try_cast(tempo as double) as tempo
-                           from read_csv('{playlists_file}', all_varchar = true))
+                           from {raw_scan("spotify_songs.csv.gz")})
         select count(*) from (
             select distinct track_id from tracks where tempo = 0
             union

@@ -149,10 +149,10 @@
 {%- endmacro %}
 
 
-{#- A comma-led list of columns, for the explicit select lists of the models. -#}
-{% macro column_list(columns, prefix='') -%}
+{#- Columns for an explicit select list, one per line, each followed by a comma. -#}
+{% macro column_list(columns) -%}
     {%- for column in columns %}
-        {{ prefix }}{{ column }},
+        {{ column }},
     {%- endfor %}
 {%- endmacro %}
 

@@ -29,7 +29,7 @@ final as (
         artist_name,
         cast(track_count as integer)         as track_count,
         cast(primary_track_count as integer) as primary_track_count,
-        cast(avg_popularity as {{ double_type() }})       as avg_popularity,
+        cast(avg_popularity as {{ double_type() }}) as avg_popularity,
         cast(max_popularity as integer)      as max_popularity,
         cast(hit_track_count as integer)     as hit_track_count
     from artist_stats

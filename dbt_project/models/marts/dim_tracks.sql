@@ -30,7 +30,7 @@ final as (
         cast(artist_summary.artist_count as integer)                             as artist_count,
         tracks.is_explicit,
         cast(tracks.duration_ms as bigint)                                       as duration_ms,
-        cast(tracks.duration_sec as {{ double_type() }})                                      as duration_sec,
+        cast(tracks.duration_sec as {{ double_type() }})                         as duration_sec,
         tracks.release_date,
         tracks.release_date_precision,
         tracks.release_year,

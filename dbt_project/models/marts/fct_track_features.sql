@@ -22,7 +22,7 @@ final as (
         tracks.popularity,
         tracks.popularity >= {{ var('hit_popularity_threshold') }} as is_hit,
         tracks.is_explicit,
-        cast(tracks.duration_sec as {{ double_type() }})                        as duration_sec,
+        cast(tracks.duration_sec as {{ double_type() }})           as duration_sec,
         tracks.danceability,
         tracks.energy,
         tracks.key,

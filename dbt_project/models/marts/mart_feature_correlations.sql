@@ -40,7 +40,7 @@ final as (
     select
         cast(feature_x as {{ dbt.type_string() }})  as feature_x,
         cast(feature_y as {{ dbt.type_string() }})  as feature_y,
-        cast(pearson_r as {{ double_type() }})   as pearson_r,
+        cast(pearson_r as {{ double_type() }}) as pearson_r,
         cast(pair_count as integer) as pair_count
     from pairs
 )

@@ -62,9 +62,9 @@ final as (
         cast(feature_bounds.feature as {{ dbt.type_string() }})                                       as feature,
         cast(bin_spine.bin_index as integer)                                          as bin_index,
         cast(feature_bounds.min_value + (feature_bounds.max_value - feature_bounds.min_value)
-            * bin_spine.bin_index / {{ bins }} as {{ double_type() }})                            as bin_lower,
+            * bin_spine.bin_index / {{ bins }} as {{ double_type() }})               as bin_lower,
         cast(feature_bounds.min_value + (feature_bounds.max_value - feature_bounds.min_value)
-            * (bin_spine.bin_index + 1) / {{ bins }} as {{ double_type() }})                      as bin_upper,
+            * (bin_spine.bin_index + 1) / {{ bins }} as {{ double_type() }})         as bin_upper,
         cast(coalesce(bin_counts.track_count, 0) as integer)                          as track_count,
         cast(coalesce(bin_counts.track_count, 0) as {{ double_type() }}) / feature_bounds.value_count as track_share
     from feature_bounds

@@ -41,12 +41,12 @@ final as (
         taxonomy,
         genre,
         cast(track_count as integer)                                                 as track_count,
-        cast(avg_popularity as {{ double_type() }})                                               as avg_popularity,
-        cast(median_popularity as {{ double_type() }})                                            as median_popularity,
-        cast(p90_popularity as {{ double_type() }})                                               as p90_popularity,
-        cast(hit_share as {{ double_type() }})                                                    as hit_share,
+        cast(avg_popularity as {{ double_type() }})                                  as avg_popularity,
+        cast(median_popularity as {{ double_type() }})                               as median_popularity,
+        cast(p90_popularity as {{ double_type() }})                                  as p90_popularity,
+        cast(hit_share as {{ double_type() }})                                       as hit_share,
         {%- for feature in var('profile_features') %}
-        cast(avg_{{ feature }} as {{ double_type() }})                                            as avg_{{ feature }},
+        cast(avg_{{ feature }} as {{ double_type() }})                               as avg_{{ feature }},
         {%- endfor %}
         cast(rank() over (partition by taxonomy order by avg_popularity desc) as integer) as popularity_rank
     from genre_stats

@@ -26,13 +26,13 @@ final as (
         release_year,
         cast(floor(release_year / 10) * 10 as integer) as release_decade,
         cast(track_count as integer)                   as track_count,
-        cast(avg_popularity as {{ double_type() }})                 as avg_popularity,
-        cast(hit_share as {{ double_type() }})                      as hit_share,
+        cast(avg_popularity as {{ double_type() }})    as avg_popularity,
+        cast(hit_share as {{ double_type() }})         as hit_share,
         {%- for feature in var('profile_features') %}
-        cast(avg_{{ feature }} as {{ double_type() }})              as avg_{{ feature }},
+        cast(avg_{{ feature }} as {{ double_type() }}) as avg_{{ feature }},
         {%- endfor %}
         cast(explicit_known_count as integer)          as explicit_known_count,
-        cast(explicit_share as {{ double_type() }})                 as explicit_share
+        cast(explicit_share as {{ double_type() }})    as explicit_share
     from year_stats
 )
 
