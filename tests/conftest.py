@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.support import FIXTURE_VARS, REAL_RAW, DbtResult, run_dbt
+from tests.support import FIXTURE_VARS, REAL_INCOMING, REAL_RAW, DbtResult, run_dbt
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +37,8 @@ def real_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Db
     """`dbt build` of the full raw files in data/raw into a temporary warehouse."""
     workdir = tmp_path_factory.mktemp("real_build")
     warehouse = workdir / "warehouse.duckdb"
-    result = run_dbt(["build"], workdir, warehouse, {"raw_data_dir": str(REAL_RAW)})
+    dbt_vars = {"raw_data_dir": str(REAL_RAW), "incoming_dir": str(REAL_INCOMING)}
+    result = run_dbt(["build"], workdir, warehouse, dbt_vars, timeout=1800)
     assert result.ok, result.output[-5000:]
     return warehouse, workdir, result
 

@@ -16,12 +16,17 @@ import duckdb
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_RAW = ROOT / "tests" / "fixtures" / "raw"
+FIXTURE_INCOMING = ROOT / "tests" / "fixtures" / "incoming"
 REAL_RAW = ROOT / "data" / "raw"
+REAL_INCOMING = ROOT / "data" / "incoming"
 FIXTURE_VARS = {
     "raw_data_dir": str(FIXTURE_RAW),
     "tracks_file": "dataset.csv",
     "playlist_tracks_file": "spotify_songs.csv",
+    "incoming_dir": str(FIXTURE_INCOMING),
 }
+#: The raw sources (quality tables also hold the incoming new tracks).
+RAW_SOURCES_FILTER = "source_name in ('spotify.tracks', 'tidytuesday.playlist_tracks')"
 
 
 @dataclass(frozen=True)
@@ -48,12 +53,17 @@ def run_dbt(
     extra_env: dict[str, str] | None = None,
     timeout: float = 600,
 ) -> DbtResult:
-    """Run `dbt ARGS` from the repo root with the warehouse and artefacts under `workdir`."""
-    # A developer's own SPOTIFY_RAW_DIR must not leak into a test build.
-    env = {key: value for key, value in os.environ.items() if key != "SPOTIFY_RAW_DIR"}
+    """Run `dbt ARGS` from the repo root with the warehouse and artefacts under `workdir`.
+
+    Trained models go to `workdir/models`, never to the developer's data/models.
+    """
+    # A developer's own locations must not leak into a test build.
+    private = {"SPOTIFY_RAW_DIR", "SPOTIFY_INCOMING_DIR", "SPOTIFY_MODELS_DIR"}
+    env = {key: value for key, value in os.environ.items() if key not in private}
     env.update(
         {
             "SPOTIFY_WAREHOUSE_PATH": str(warehouse),
+            "SPOTIFY_MODELS_DIR": str(workdir / "models"),
             "DBT_PROFILES_DIR": str(ROOT),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "DBT_USE_COLORS": "false",

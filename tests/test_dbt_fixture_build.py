@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.support import FIXTURE_RAW, scalar
+from tests.support import FIXTURE_RAW, RAW_SOURCES_FILTER, scalar
 
 # (source, data row number) -> reasons, in the order the rules report them.
 EXPECTED_QUARANTINE: dict[tuple[str, int], list[str]] = {
@@ -130,7 +130,7 @@ def expected_tracks(raw_tracks: pd.DataFrame, raw_playlists: pd.DataFrame) -> pd
 def test_quarantine_holds_exactly_the_broken_rows(fixture_db: duckdb.DuckDBPyConnection) -> None:
     rows = fixture_db.execute(
         "select source_name, source_row_number, rejection_reasons, reason_count "
-        "from quality.quarantined_rows"
+        f"from quality.quarantined_rows where {RAW_SOURCES_FILTER}"
     ).fetchall()
     found = {(source, row): reasons.split(";") for source, row, reasons, _ in rows}
     assert found == EXPECTED_QUARANTINE
@@ -141,7 +141,8 @@ def test_quarantine_keeps_raw_values_of_the_right_row(
     fixture_db: duckdb.DuckDBPyConnection, raw_tracks: pd.DataFrame, raw_playlists: pd.DataFrame
 ) -> None:
     rows = fixture_db.execute(
-        "select source_name, source_row_number, raw_values from quality.quarantined_rows"
+        "select source_name, source_row_number, raw_values from quality.quarantined_rows "
+        f"where {RAW_SOURCES_FILTER}"
     ).fetchall()
     for source, row_number, raw_values in rows:
         raw = raw_tracks if source == "spotify.tracks" else raw_playlists
@@ -154,7 +155,8 @@ def test_quarantine_keeps_raw_values_of_the_right_row(
 def test_quarantine_reasons_are_documented_rules(fixture_db: duckdb.DuckDBPyConnection) -> None:
     counts = dict(
         fixture_db.execute(
-            "select rule_code, count(*) from quality.quarantine_reasons group by rule_code"
+            "select rule_code, count(*) from quality.quarantine_reasons "
+            f"where {RAW_SOURCES_FILTER} group by rule_code"
         ).fetchall()
     )
     expected = Counter(
@@ -172,7 +174,7 @@ def test_every_raw_row_is_accounted_for(
 ) -> None:
     rows = fixture_db.execute(
         "select source_name, raw_rows, accepted_rows, quarantined_rows, unaccounted_rows "
-        "from quality.source_reconciliation order by source_name"
+        f"from quality.source_reconciliation where {RAW_SOURCES_FILTER} order by source_name"
     ).fetchall()
     tracks_rejected = sum(1 for source, _ in EXPECTED_QUARANTINE if source == "spotify.tracks")
     playlists_rejected = len(EXPECTED_QUARANTINE) - tracks_rejected

@@ -42,6 +42,8 @@ def test_every_raw_row_is_accounted_for(real_db: duckdb.DuckDBPyConnection) -> N
         "double_counted_rows from quality.source_reconciliation order by source_name"
     ).fetchall()
     assert rows == [
+        # The example file shipped in data/incoming: 8 rows.
+        ("incoming.new_tracks", 8, 8, 0, 0),
         ("spotify.tracks", 114_000, 114_000, 0, 0),
         ("tidytuesday.playlist_tracks", 32_833, 32_833, 0, 0),
     ]
@@ -139,8 +141,13 @@ def test_known_quirks_are_handled(real_db: duckdb.DuckDBPyConnection) -> None:
             "select source_name, count(*) from quality.quarantined_rows group by 1"
         ).fetchall()
     )
-    # The one empty-name row of the tracks file, the five 'NA' rows of the playlist file.
-    assert quarantined == {"spotify.tracks": 1, "tidytuesday.playlist_tracks": 5}
+    # The one empty-name row of the tracks file, the five 'NA' rows of the playlist file, and
+    # the example new track rejected on purpose (danceability 1.7).
+    assert quarantined == {
+        "spotify.tracks": 1,
+        "tidytuesday.playlist_tracks": 5,
+        "incoming.new_tracks": 1,
+    }
 
 
 def test_every_mart_has_an_enforced_contract_and_documentation(

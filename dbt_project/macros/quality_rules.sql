@@ -21,13 +21,16 @@
 
 
 {#- The value ranges Spotify documents, shared by both sources. tempo 0 and
-    time_signature 0/1 are in range: they mean "not detected" and are nulled, not rejected. -#}
-{% macro audio_feature_checks() -%}
+    time_signature 0/1 are in range: they mean "not detected" and are nulled, not rejected.
+    New tracks to score have no popularity: `with_popularity=false` leaves its check out. -#}
+{% macro audio_feature_checks(with_popularity=true) -%}
     {%- set checks = [] -%}
     {%- for feature in var('unit_interval_features') -%}
         {%- do checks.append(reason_if(feature ~ ' < 0 or ' ~ feature ~ ' > 1', 'out_of_range:' ~ feature)) -%}
     {%- endfor -%}
-    {%- do checks.append(reason_if('popularity < 0 or popularity > 100', 'out_of_range:popularity')) -%}
+    {%- if with_popularity -%}
+        {%- do checks.append(reason_if('popularity < 0 or popularity > 100', 'out_of_range:popularity')) -%}
+    {%- endif -%}
     {%- do checks.append(reason_if('key < -1 or key > 11', 'out_of_range:key')) -%}
     {%- do checks.append(reason_if('mode not in (0, 1)', 'out_of_range:mode')) -%}
     {%- do checks.append(reason_if('loudness < -70 or loudness > 10', 'out_of_range:loudness')) -%}

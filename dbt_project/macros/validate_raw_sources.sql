@@ -10,9 +10,30 @@
 {% macro validate_raw_sources() %}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
     {%- for node in graph.sources.values() if node.meta.get('raw_file') -%}
-        {%- do check_raw_file(node.meta['raw_file'], node.columns.keys() | list, node.source_name ~ '.' ~ node.name) -%}
+        {%- set required = [] -%}
+        {%- for name, column in node.columns.items() if not column.meta.get('optional', false) -%}
+            {%- do required.append(name) -%}
+        {%- endfor -%}
+        {%- set label = node.source_name ~ '.' ~ node.name -%}
+        {%- if node.meta.get('optional_file', false) -%}
+            {#- A folder of files (a glob): none is fine, each one present must be valid. -#}
+            {%- for path in raw_files(node.meta['raw_file']) -%}
+                {%- do check_raw_file(path, required, label) -%}
+            {%- endfor -%}
+        {%- else -%}
+            {%- do check_raw_file(node.meta['raw_file'], required, label) -%}
+        {%- endif -%}
     {%- endfor -%}
     {{ return('') }}
+{% endmacro %}
+
+
+{#- The files a path or glob pattern matches, sorted; empty when none. -#}
+{% macro raw_files(pattern) %}
+    {%- if not execute -%}{{ return([]) }}{%- endif -%}
+    {%- set sql_pattern = pattern | replace("'", "''") -%}
+    {%- set found = run_query("select file from glob('" ~ sql_pattern ~ "') order by file") -%}
+    {{ return(found.columns[0].values() | list) }}
 {% endmacro %}
 
 

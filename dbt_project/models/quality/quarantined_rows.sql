@@ -3,6 +3,7 @@
 {%- set validated_models = [
     ('spotify.tracks', 'int_spotify_tracks_validated'),
     ('tidytuesday.playlist_tracks', 'int_playlist_tracks_validated'),
+    ('incoming.new_tracks', 'int_new_tracks_validated'),
 ] -%}
 
 with

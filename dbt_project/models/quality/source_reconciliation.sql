@@ -5,6 +5,7 @@
 {%- set sources = [
     ('spotify.tracks', 'stg_spotify__tracks', 'int_spotify_tracks_validated'),
     ('tidytuesday.playlist_tracks', 'stg_tidytuesday__playlist_tracks', 'int_playlist_tracks_validated'),
+    ('incoming.new_tracks', 'stg_incoming__new_tracks', 'int_new_tracks_validated'),
 ] -%}
 
 with
