@@ -1,6 +1,14 @@
 """Machine-learning layer of spotify-warehouse.
 
-Models read the marts built by dbt and write their outputs back into the warehouse.
-For now the package holds the thin DuckDB access layer that every reader shares
-(:mod:`models_ml.warehouse`); the genre and popularity models arrive with the ML issue.
+Genre classification and popularity regression trained on the marts, evaluated with grouped
+cross-validation (no track, or in the cold-start scenario no artist, on both sides of a
+split), and scoring of new tracks. `dbt build` runs the training through the Python model
+int_ml_models_trained and publishes the results as ml.* tables; `python -m models_ml
+predict FILE.csv` scores a file with the saved models.
+
+Modules: config (the protocol), splits, encoding (out-of-fold statistics), features,
+estimators, evaluation, metrics, explain, training (one run), scoring, artifacts (the
+models folder), warehouse (read-only access for every Python reader).
 """
+
+__version__ = "0.2.0"

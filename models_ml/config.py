@@ -1,0 +1,173 @@
+"""What the ML layer trains and how it evaluates: tasks, scenarios, features, settings.
+
+Everything that decides a number in the `ml` tables is named here, so a reader can see the
+whole protocol in one file and a change to it changes the run id (see `MLSettings.digest`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, fields
+from typing import Literal
+
+TaskKind = Literal["classification", "regression"]
+
+#: Audio features every model may use, as published in fct_track_features. duration and
+#: explicit describe the recording itself, so they count as "audio" for the cold-start rule.
+AUDIO_FEATURES: tuple[str, ...] = (
+    "danceability",
+    "energy",
+    "key",
+    "loudness",
+    "mode",
+    "speechiness",
+    "acousticness",
+    "instrumentalness",
+    "liveness",
+    "valence",
+    "tempo",
+    "time_signature",
+    "duration_sec",
+)
+#: The reference setup of the public notebooks: the audio features above, standardized.
+REFERENCE_FEATURES: tuple[str, ...] = AUDIO_FEATURES
+#: Our models add the explicit flag (a new track's CSV carries it too).
+TRACK_FEATURES: tuple[str, ...] = (*AUDIO_FEATURES, "is_explicit")
+
+#: Genre taxonomies whose genres feed popularity models (out-of-fold mean popularity). These
+#: are the two taxonomies the genre models predict, so a new track's genres can be filled in
+#: from its predicted genre probabilities (`models_ml.scoring`).
+GENRE_LIST_COLUMNS: tuple[str, ...] = ("track_genres", "playlist_genres")
+
+
+@dataclass(frozen=True)
+class Task:
+    """One prediction target.
+
+    `target` is the training label (the primary genre, or popularity); `all_labels` the
+    list column with every genre the track carries, for "any genre" accuracy.
+    """
+
+    name: str
+    kind: TaskKind
+    target: str
+    all_labels: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """How tracks are grouped into folds and which derived features are allowed.
+
+    catalog: folds by track; the artist's (and album's) other tracks may inform features,
+    out of fold. cold_start: folds by primary artist, so every test artist is unseen;
+    features are the track's own (plus its genres for popularity).
+    """
+
+    name: str
+    group_column: str
+    artist_features: bool
+    description: str = ""
+
+
+TASKS: tuple[Task, ...] = (
+    Task(
+        "track_genre",
+        "classification",
+        "track_genre",
+        "track_genres",
+        "The track's genre among the 114 genres of the tracks file.",
+    ),
+    Task(
+        "playlist_genre",
+        "classification",
+        "playlist_genre",
+        "playlist_genres",
+        "The track's genre among the 6 playlist genres of the playlist file.",
+    ),
+    Task("popularity", "regression", "popularity", None, "Spotify popularity, 0-100."),
+)
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario(
+        "catalog",
+        "track_id",
+        True,
+        "Folds grouped by track: the artist may have other tracks in training, and features "
+        "derived from them (computed out of fold) are allowed.",
+    ),
+    Scenario(
+        "cold_start",
+        "primary_artist_id",
+        False,
+        "Folds grouped by primary artist: no test artist has a track in training; audio "
+        "features only (plus the track's genres for popularity).",
+    ),
+)
+
+MODEL_NAMES: tuple[str, ...] = ("baseline", "reference_rf", "best")
+
+
+@dataclass(frozen=True)
+class MLSettings:
+    """Knobs of one run. Defaults are the documented protocol; tests shrink the sample sizes."""
+
+    n_folds: int = 5
+    seed: int = 20261121
+    #: Inner folds for the out-of-fold features of the training rows.
+    n_inner_folds: int = 5
+    #: Pseudo-count that pulls an artist's or genre's mean towards the global one.
+    smoothing: float = 5.0
+    #: Tracks explained with SHAP per (task, scenario): a stratified sample.
+    shap_sample_size: int = 500
+    #: Tasks whose best model SHAP explains. Exact TreeSHAP on the 114-genre forest (deep
+    #: trees, 114 outputs) costs about a second per track here, so that task relies on
+    #: impurity and permutation importance instead.
+    shap_tasks: tuple[str, ...] = ("playlist_genre", "popularity")
+    #: Held-out tracks per fold on which permutation importance is measured.
+    permutation_sample_size: int = 1000
+    permutation_repeats: int = 3
+    #: Grid points per feature for partial dependence, and tracks averaged over.
+    pdp_grid_points: int = 20
+    pdp_sample_size: int = 500
+    #: Tasks x scenarios to run; default all.
+    tasks: tuple[str, ...] = tuple(task.name for task in TASKS)
+    scenarios: tuple[str, ...] = tuple(scenario.name for scenario in SCENARIOS)
+    n_jobs: int = 2
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_overrides(cls, overrides: dict[str, object]) -> MLSettings:
+        """Defaults with some fields replaced (the dbt var `ml_settings`); unknown keys fail."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(overrides) - known)
+        if unknown:
+            raise KeyError(
+                f"unknown ML setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+            )
+        values = {
+            key: tuple(value) if isinstance(value, list) else value
+            for key, value in overrides.items()
+        }
+        return cls(**values)
+
+    def digest(self) -> str:
+        """A stable fingerprint of the settings (part of the run id)."""
+        payload = json.dumps(asdict(self), sort_keys=True, default=str)
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def task_by_name(name: str) -> Task:
+    for task in TASKS:
+        if task.name == name:
+            return task
+    raise KeyError(f"unknown task {name!r}; known: {', '.join(t.name for t in TASKS)}")
+
+
+def scenario_by_name(name: str) -> Scenario:
+    for scenario in SCENARIOS:
+        if scenario.name == name:
+            return scenario
+    known = ", ".join(s.name for s in SCENARIOS)
+    raise KeyError(f"unknown scenario {name!r}; known: {known}")

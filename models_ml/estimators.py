@@ -1,0 +1,202 @@
+"""The three models compared on the same folds: baseline, reference RF and our best model.
+
+- baseline: predicts the training folds' majority genre (with their genre frequencies as
+  probabilities) or their mean popularity. Anything worth using must beat it.
+- reference_rf: what the public notebooks do: RandomForest(n_estimators=50, max_depth=15)
+  on standardized audio features (`config.REFERENCE_FEATURES`).
+- best: our choice per task and scenario, on every feature the scenario allows, chosen by a
+  model search on the real data (README, "ML layer"); parameters are in ml.model_runs.
+  Genres: a random forest + extra trees average (114) or gradient boosting (6) on the
+  track's own features, blended
+  in the catalog scenario with the artist's genre prior (`ArtistPriorBlend`). Popularity:
+  gradient boosting on own features plus out-of-fold genre (and, in the catalog, artist
+  and album) mean popularity.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.dummy import DummyClassifier, DummyRegressor
+from sklearn.ensemble import (
+    ExtraTreesClassifier,
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+    VotingClassifier,
+)
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from models_ml.config import Scenario, Task
+
+#: The column that carries the primary artist into catalog genre models.
+ARTIST_COLUMN = "primary_artist_id"
+
+
+def make_baseline(task: Task) -> BaseEstimator:
+    if task.kind == "classification":
+        return DummyClassifier(strategy="prior")
+    return DummyRegressor(strategy="mean")
+
+
+def make_reference(task: Task, seed: int, n_jobs: int) -> Pipeline:
+    """The public notebooks' setup: median-imputed, standardized features into a 50-tree RF."""
+    forest_class = (
+        RandomForestClassifier if task.kind == "classification" else RandomForestRegressor
+    )
+    forest = forest_class(n_estimators=50, max_depth=15, random_state=seed, n_jobs=n_jobs)
+    return Pipeline(
+        [
+            ("impute", SimpleImputer(strategy="median")),
+            ("scale", StandardScaler()),
+            ("forest", forest),
+        ]
+    )
+
+
+class ArtistPriorBlend(ClassifierMixin, BaseEstimator):
+    """Product of experts: the audio model's genre probabilities times the artist's genre prior.
+
+    The prior of a track is the smoothed genre distribution of its primary artist's tracks
+    in the training data, (count + smoothing * class share) / (n + smoothing); it is raised
+    to `weight` and multiplied into the audio probabilities, then renormalised. Fitted on
+    training folds only, so a test track's prior comes from the artist's other tracks. The
+    artist column is `artist_column`; every other column goes to the audio model.
+    """
+
+    def __init__(
+        self,
+        base: BaseEstimator,
+        artist_column: str = ARTIST_COLUMN,
+        weight: float = 1.5,
+        smoothing: float = 1.0,
+    ) -> None:
+        self.base = base
+        self.artist_column = artist_column
+        self.weight = weight
+        self.smoothing = smoothing
+
+    def fit(self, X: pd.DataFrame, y: np.ndarray) -> ArtistPriorBlend:
+        features = X.drop(columns=[self.artist_column])
+        self.base_ = clone(self.base).fit(features, y)
+        self.classes_ = self.base_.classes_
+        self.feature_names_in_ = np.asarray(features.columns)
+        labels = pd.Series(np.asarray(y), index=X[self.artist_column].to_numpy())
+        counts = pd.crosstab(labels.index, labels.to_numpy())
+        self.artist_counts_ = counts.reindex(columns=self.classes_, fill_value=0).astype(float)
+        shares = labels.value_counts(normalize=True)
+        self.class_share_ = shares.reindex(self.classes_, fill_value=0.0).to_numpy()
+        return self
+
+    def artist_prior(self, artists: pd.Series) -> np.ndarray:
+        counts = self.artist_counts_.reindex(artists.to_numpy()).fillna(0.0).to_numpy()
+        totals = counts.sum(axis=1, keepdims=True)
+        return (counts + self.smoothing * self.class_share_) / (totals + self.smoothing)
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        audio = self.base_.predict_proba(X[self.feature_names_in_])
+        blended = audio * self.artist_prior(X[self.artist_column]) ** self.weight
+        return blended / blended.sum(axis=1, keepdims=True)
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+def make_audio_classifier(task: Task, seed: int, n_jobs: int) -> BaseEstimator:
+    """Genres from the track's own features.
+
+    114 genres: the mean of the class probabilities of a depth-limited random forest and
+    extremely randomized trees (their errors differ, so the average ranks genres better
+    than either). Gradient boosting builds one tree per class and round: too slow for 114
+    classes here. 6 genres: histogram gradient boosting.
+    """
+    if task.name == "track_genre":
+        # Class weights balanced: the primary-genre rule leaves genres that share many
+        # tracks with others with fewer labels; weighting lifts their recall (macro-F1).
+        forest = RandomForestClassifier(
+            n_estimators=50,
+            max_depth=15,
+            class_weight="balanced",
+            random_state=seed,
+            n_jobs=n_jobs,
+        )
+        # Each tree stores 114 class values per node: min_samples_leaf bounds the number
+        # of nodes and so the memory (about 1 GB for 60 trees on 72k tracks).
+        extra = ExtraTreesClassifier(
+            n_estimators=60,
+            min_samples_leaf=5,
+            max_features="sqrt",
+            class_weight="balanced",
+            random_state=seed,
+            n_jobs=n_jobs,
+        )
+        return VotingClassifier([("forest", forest), ("extra", extra)], voting="soft")
+    return HistGradientBoostingClassifier(
+        max_iter=120, learning_rate=0.1, max_leaf_nodes=15, random_state=seed
+    )
+
+
+def make_best(task: Task, scenario: Scenario, seed: int, n_jobs: int) -> BaseEstimator:
+    """Our model for this task and scenario (see the module docstring for how it was chosen)."""
+    if task.kind == "regression":
+        return HistGradientBoostingRegressor(
+            max_iter=400,
+            learning_rate=0.05,
+            max_leaf_nodes=63,
+            min_samples_leaf=20,
+            random_state=seed,
+        )
+    audio = make_audio_classifier(task, seed, n_jobs)
+    return ArtistPriorBlend(audio) if scenario.artist_features else audio
+
+
+def make_model(name: str, task: Task, scenario: Scenario, seed: int, n_jobs: int) -> BaseEstimator:
+    if name == "baseline":
+        return make_baseline(task)
+    if name == "reference_rf":
+        return make_reference(task, seed, n_jobs)
+    if name == "best":
+        return make_best(task, scenario, seed, n_jobs)
+    raise KeyError(f"unknown model {name!r}")
+
+
+def describe(estimator: BaseEstimator) -> dict[str, Any]:
+    """The estimator's class and scalar parameters (nested ones too), for ml.model_runs."""
+    final = estimator.steps[-1][1] if isinstance(estimator, Pipeline) else estimator
+    steps = [name for name, _ in estimator.steps] if isinstance(estimator, Pipeline) else []
+    params = {
+        key: value
+        for key, value in final.get_params(deep=True).items()
+        if isinstance(value, (int, float, str, bool, type(None)))
+    }
+    name = type(final).__name__
+    if isinstance(final, ArtistPriorBlend):
+        name = f"{name}({type(final.base).__name__})"
+    return {"estimator": name, "pipeline": steps, "params": params}
+
+
+def single_threaded(estimator: BaseEstimator) -> BaseEstimator:
+    """Make a fitted model predict with one thread, for bit-identical results.
+
+    A forest predicting with several threads adds the trees' outputs in whatever order the
+    threads finish, so the last bit of a probability can differ between two runs. Fitting
+    stays parallel (each tree has its own seed); only prediction is serialised.
+    """
+    pending = [estimator]
+    while pending:
+        item = pending.pop()
+        if hasattr(item, "n_jobs"):
+            item.n_jobs = 1
+        if isinstance(item, Pipeline):
+            pending.extend(step for _, step in item.steps)
+        elif isinstance(item, VotingClassifier):
+            pending.extend(getattr(item, "estimators_", []))
+        elif isinstance(item, ArtistPriorBlend):
+            pending.append(item.base_)
+    return estimator

@@ -1,0 +1,267 @@
+"""Grouped K-fold cross-validation of the three models for one task and scenario.
+
+Every track of the task gets one out-of-fold prediction per model, from a model trained on
+the other folds only; all models see the same folds and the same design matrices. The
+results are plain DataFrames (the `ml` tables are built from them by dbt).
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.metrics import accuracy_score, r2_score
+
+from models_ml import explain
+from models_ml.config import (
+    AUDIO_FEATURES,
+    MODEL_NAMES,
+    REFERENCE_FEATURES,
+    MLSettings,
+    Scenario,
+    Task,
+)
+from models_ml.estimators import describe, make_model, single_threaded
+from models_ml.features import fold_matrices
+from models_ml.metrics import label_ranks, macro_ovr_auc, top_k
+from models_ml.splits import check_grouping, fold_indices
+
+TOP_K = 5
+
+
+@dataclass
+class EvaluationResult:
+    """Everything one (task, scenario) cross-validation produces, as long tables."""
+
+    task: Task
+    scenario: Scenario
+    predictions: pd.DataFrame
+    fold_metrics: pd.DataFrame
+    runs: pd.DataFrame
+    importance: pd.DataFrame
+    shap: pd.DataFrame
+    partial_dependence: pd.DataFrame
+    extras: dict[str, object] = field(default_factory=dict)
+
+
+def task_frame(tracks: pd.DataFrame, task: Task) -> pd.DataFrame:
+    """The tracks that carry the task's label, in a stable order."""
+    labelled = tracks[tracks[task.target].notna()]
+    return labelled.sort_values("track_id").reset_index(drop=True)
+
+
+def model_columns(name: str, columns: list[str]) -> list[str]:
+    return list(REFERENCE_FEATURES) if name == "reference_rf" else columns
+
+
+def _score(task: Task) -> callable:
+    if task.kind == "classification":
+        return lambda estimator, x, y: accuracy_score(y, estimator.predict(x))
+    return lambda estimator, x, y: r2_score(y, estimator.predict(x))
+
+
+def _prediction_rows(
+    task: Task,
+    estimator: BaseEstimator,
+    features: pd.DataFrame,
+    frame: pd.DataFrame,
+    test_pos: np.ndarray,
+    classes: np.ndarray | None,
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Out-of-fold prediction rows for the test tracks, and the fold's probability metrics."""
+    test = frame.iloc[test_pos]
+    base = {"track_id": test["track_id"].to_numpy()}
+    if task.kind == "regression":
+        predicted = estimator.predict(features)
+        return pd.DataFrame(
+            {
+                **base,
+                "actual_popularity": test[task.target].to_numpy(dtype=float),
+                "predicted_popularity": predicted,
+            }
+        ), {}
+    assert classes is not None
+    probabilities = explain.aligned_probabilities(estimator, features, classes)
+    actual = test[task.target].to_numpy()
+    labels, label_probabilities = top_k(probabilities, classes, TOP_K)
+    ranks = label_ranks(actual, probabilities, classes)
+    position = {label: index for index, label in enumerate(classes)}
+    actual_probability = probabilities[np.arange(len(actual)), [position[a] for a in actual]]
+    rows = pd.DataFrame(
+        {
+            **base,
+            "actual_genre": actual,
+            "actual_genres": test[task.all_labels].to_numpy(),
+            "predicted_genre": labels[:, 0],
+            "predicted_probability": label_probabilities[:, 0],
+            "actual_genre_probability": actual_probability,
+            "actual_genre_rank": ranks,
+            "top_genres": list(labels),
+            "top_probabilities": list(label_probabilities),
+        }
+    )
+    return rows, {"roc_auc_ovr_macro": macro_ovr_auc(actual, probabilities, classes)}
+
+
+def cross_validate(
+    tracks: pd.DataFrame,
+    folds_by_track: pd.Series,
+    task: Task,
+    scenario: Scenario,
+    settings: MLSettings,
+) -> EvaluationResult:
+    """Out-of-fold predictions, fold metrics, timings and explanations for one task/scenario.
+
+    `folds_by_track` maps track_id to its fold in this scenario (shared by all tasks).
+    """
+    frame = task_frame(tracks, task)
+    folds = frame["track_id"].map(folds_by_track).to_numpy(dtype=np.int64)
+    check_grouping(frame[scenario.group_column], folds)
+    classes = np.sort(frame[task.target].unique()) if task.kind == "classification" else None
+    strata = (
+        frame[task.target]
+        if task.kind == "classification"
+        else pd.qcut(frame[task.target], 10, labels=False, duplicates="drop")
+    )
+    shap_size = settings.shap_sample_size if task.name in settings.shap_tasks else 0
+    shap_positions = set(explain.stratified_sample(strata, shap_size, settings.seed).tolist())
+    score = _score(task)
+
+    predictions, fold_metrics, importance, shap_rows, pdp = [], [], [], [], []
+    fit_seconds = dict.fromkeys(MODEL_NAMES, 0.0)
+    fitted_params: dict[str, dict] = {}
+    columns: list[str] = []
+    for fold, train_pos, test_pos in fold_indices(folds):
+        fold_seed = settings.seed + fold
+        x_train, x_test = fold_matrices(
+            frame, task, scenario, train_pos, test_pos, settings, fold_seed
+        )
+        columns = list(x_train.columns)
+        y_train = frame[task.target].to_numpy()[train_pos]
+        y_test = frame[task.target].to_numpy()[test_pos]
+        for name in MODEL_NAMES:
+            used = model_columns(name, columns)
+            estimator = make_model(name, task, scenario, settings.seed, settings.n_jobs)
+            fitted_params[name] = describe(estimator)
+            started = time.perf_counter()
+            estimator.fit(x_train[used], y_train)
+            fit_seconds[name] += time.perf_counter() - started
+            single_threaded(estimator)
+
+            rows, metrics = _prediction_rows(
+                task, estimator, x_test[used], frame, test_pos, classes
+            )
+            rows.insert(0, "fold", fold)
+            rows.insert(0, "model", name)
+            predictions.append(rows)
+            for metric, value in metrics.items():
+                fold_metrics.append({"model": name, "fold": fold, "metric": metric, "value": value})
+
+            impurity = explain.impurity_importance(estimator, used)
+            if impurity is not None and name != "baseline":
+                importance.append(_importance_rows(name, fold, "impurity", impurity))
+            if name == "best":
+                sample = _head_sample(len(test_pos), settings.permutation_sample_size, fold_seed)
+                permutation = explain.permutation_importance(
+                    estimator,
+                    x_test[used].iloc[sample],
+                    y_test[sample],
+                    score,
+                    settings.permutation_repeats,
+                    fold_seed,
+                )
+                importance.append(_importance_rows(name, fold, "permutation", permutation))
+                explained = [i for i, pos in enumerate(test_pos) if pos in shap_positions]
+                if explained:
+                    shap_frame = _shap_rows(estimator, x_test[used].iloc[explained], classes)
+                    test_ids = frame["track_id"].to_numpy()[test_pos][explained]
+                    shap_frame["track_id"] = test_ids[shap_frame.pop("row").to_numpy()]
+                    shap_frame.insert(0, "model", name)
+                    shap_rows.append(shap_frame)
+                if fold == 0:
+                    sample = _head_sample(len(test_pos), settings.pdp_sample_size, fold_seed)
+                    curve = explain.partial_dependence(
+                        estimator,
+                        x_test[used].iloc[sample],
+                        [feature for feature in AUDIO_FEATURES if feature in used],
+                        settings.pdp_grid_points,
+                        classes,
+                    )
+                    curve.insert(0, "model", name)
+                    pdp.append(curve)
+            # A 114-genre forest weighs about a gigabyte: free each one before the next fit.
+            del estimator
+            gc.collect()
+
+    runs = pd.DataFrame(
+        [
+            {
+                "model": name,
+                "parameters": fitted_params[name],
+                "features": model_columns(name, columns),
+                "fit_seconds": fit_seconds[name],
+                "n_tracks": len(frame),
+                "n_classes": 0 if classes is None else len(classes),
+            }
+            for name in MODEL_NAMES
+        ]
+    )
+    return EvaluationResult(
+        task=task,
+        scenario=scenario,
+        predictions=pd.concat(predictions, ignore_index=True),
+        fold_metrics=pd.DataFrame(fold_metrics),
+        runs=runs,
+        importance=_summarise_importance(pd.concat(importance, ignore_index=True)),
+        shap=pd.concat(shap_rows, ignore_index=True) if shap_rows else pd.DataFrame(),
+        partial_dependence=pd.concat(pdp, ignore_index=True) if pdp else pd.DataFrame(),
+    )
+
+
+def _head_sample(n: int, size: int, seed: int) -> np.ndarray:
+    """Up to `size` positions out of n, drawn without replacement, sorted."""
+    if n <= size:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))
+
+
+def _importance_rows(model: str, fold: int, method: str, values: pd.Series) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "model": model,
+            "fold": fold,
+            "method": method,
+            "feature": values.index,
+            "importance": values.to_numpy(dtype=float),
+        }
+    )
+
+
+def _summarise_importance(per_fold: pd.DataFrame) -> pd.DataFrame:
+    """Mean and standard deviation over folds, per model, method and feature."""
+    summary = (
+        per_fold.groupby(["model", "method", "feature"], sort=True)["importance"]
+        .agg(importance="mean", importance_std="std", n_folds="count")
+        .reset_index()
+    )
+    return summary
+
+
+def _shap_rows(
+    estimator: BaseEstimator, features: pd.DataFrame, classes: np.ndarray | None
+) -> pd.DataFrame:
+    """SHAP rows for held-out tracks; a genre model explains each track's predicted genre."""
+    if classes is None:
+        values = explain.shap_values(estimator, features, None)
+        values["explained_class"] = None
+        return values
+    predicted = classes[explain.aligned_probabilities(estimator, features, classes).argmax(axis=1)]
+    model_classes = list(explain.tree_model(estimator, list(features.columns))[0].classes_)
+    model_index = np.array([model_classes.index(label) for label in predicted])
+    values = explain.shap_values(estimator, features, model_index)
+    values["explained_class"] = predicted[values["row"].to_numpy()]
+    return values

@@ -1,0 +1,218 @@
+"""What drives the predictions: impurity and permutation importance, SHAP, partial dependence.
+
+All explanations are of held-out predictions: permutation importance is measured on each
+fold's test tracks with that fold's model, and SHAP values explain each sampled track with
+the model of the fold that held it out. In the catalog genre models the primary artist
+column (the artist's genre prior) is reported as "artist_genre_prior"; SHAP explains their
+audio model, the part a tree explainer can read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.ensemble import VotingClassifier
+from sklearn.pipeline import Pipeline
+
+from models_ml.estimators import ARTIST_COLUMN, ArtistPriorBlend
+
+ARTIST_PRIOR_FEATURE = "artist_genre_prior"
+
+
+def feature_blocks(columns: list[str]) -> dict[str, list[str]]:
+    """Reported feature name -> its columns (one each; the artist column is renamed)."""
+    return {
+        (ARTIST_PRIOR_FEATURE if column == ARTIST_COLUMN else column): [column]
+        for column in columns
+    }
+
+
+def final_estimator(estimator: BaseEstimator) -> BaseEstimator:
+    return estimator.steps[-1][1] if isinstance(estimator, Pipeline) else estimator
+
+
+def tree_model(estimator: BaseEstimator, columns: list[str]) -> tuple[BaseEstimator, list[str]]:
+    """The tree ensemble inside a model and the columns it reads (a blend's audio model)."""
+    model = final_estimator(estimator)
+    if isinstance(model, ArtistPriorBlend):
+        return model.base_, list(model.feature_names_in_)
+    return model, columns
+
+
+def impurity_importance(estimator: BaseEstimator, columns: list[str]) -> pd.Series | None:
+    """Mean decrease in impurity per feature (sums to 1); None if the model has none."""
+    model, read = tree_model(estimator, columns)
+    if isinstance(model, VotingClassifier):
+        # An average of forests: the average of their importances.
+        values = np.mean([member.feature_importances_ for member in model.estimators_], axis=0)
+    else:
+        values = getattr(model, "feature_importances_", None)
+    if values is None:
+        return None
+    return pd.Series(values, index=read)
+
+
+def permutation_importance(
+    estimator: BaseEstimator,
+    features: pd.DataFrame,
+    target: np.ndarray,
+    score: Callable[[BaseEstimator, pd.DataFrame, np.ndarray], float],
+    n_repeats: int,
+    seed: int,
+) -> pd.Series:
+    """Mean drop of `score` when one block's values are shuffled across rows."""
+    rng = np.random.default_rng(seed)
+    reference = score(estimator, features, target)
+    drops = {}
+    for block, columns in feature_blocks(list(features.columns)).items():
+        repeats = []
+        for _ in range(n_repeats):
+            shuffled = features.copy()
+            order = rng.permutation(len(features))
+            shuffled[columns] = features[columns].to_numpy()[order]
+            repeats.append(reference - score(estimator, shuffled, target))
+        drops[block] = float(np.mean(repeats))
+    return pd.Series(drops)
+
+
+def stratified_sample(strata: pd.Series, size: int, seed: int) -> np.ndarray:
+    """Positions of about `size` rows drawn in proportion to each stratum (at least one each)."""
+    strata = strata.reset_index(drop=True)
+    if size <= 0:
+        return np.array([], dtype=np.int64)
+    if len(strata) <= size:
+        return np.arange(len(strata))
+    rng = np.random.default_rng(seed)
+    shares = strata.value_counts(sort=False).sort_index()
+    quota = np.maximum(1, np.floor(shares * size / len(strata))).astype(int)
+    chosen: list[int] = []
+    for stratum, count in quota.items():
+        members = np.flatnonzero(strata.to_numpy() == stratum)
+        chosen.extend(rng.choice(members, size=min(count, len(members)), replace=False))
+    chosen_array = np.array(sorted(chosen))
+    if len(chosen_array) > size:
+        chosen_array = np.sort(rng.choice(chosen_array, size=size, replace=False))
+    return chosen_array
+
+
+def shap_values(
+    estimator: BaseEstimator,
+    features: pd.DataFrame,
+    explained_class: np.ndarray | None,
+) -> pd.DataFrame:
+    """SHAP values per (row, block) for the given rows, with TreeExplainer.
+
+    For classifiers, each row is explained for `explained_class` (the index of its
+    predicted class). Returns row, feature, feature_value (NaN for a block), shap_value and
+    base_value.
+    """
+    import shap  # imported here: slow to import, and only training needs it
+
+    model, read = tree_model(estimator, list(features.columns))
+    features = features[read]
+    matrix = features
+    if isinstance(estimator, Pipeline):
+        matrix = pd.DataFrame(
+            Pipeline(estimator.steps[:-1]).transform(features), columns=features.columns
+        )
+    explainer = shap.TreeExplainer(model)
+    values = np.asarray(explainer.shap_values(matrix, check_additivity=False))
+    base = np.asarray(explainer.expected_value, dtype=float).reshape(-1)
+    rows = np.arange(len(features))
+    if values.ndim == 3:  # (rows, columns, classes)
+        assert explained_class is not None
+        values = values[rows, :, explained_class]
+        base_values = base[explained_class]
+    else:
+        base_values = np.full(len(features), base[0])
+    frames = []
+    for block, columns in feature_blocks(list(features.columns)).items():
+        index = [features.columns.get_loc(column) for column in columns]
+        feature_value = features[columns[0]].to_numpy(dtype=float) if len(columns) == 1 else np.nan
+        frames.append(
+            pd.DataFrame(
+                {
+                    "row": rows,
+                    "feature": block,
+                    "feature_value": feature_value,
+                    "shap_value": values[:, index].sum(axis=1),
+                    "base_value": base_values,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def feature_grid(values: pd.Series, points: int) -> np.ndarray:
+    """Grid for partial dependence: the distinct values if few, else evenly spaced quantiles."""
+    present = values.dropna().to_numpy(dtype=float)
+    distinct = np.unique(present)
+    if len(distinct) <= points:
+        return distinct
+    return np.unique(np.quantile(present, np.linspace(0.05, 0.95, points)))
+
+
+def partial_dependence(
+    estimator: BaseEstimator,
+    features: pd.DataFrame,
+    explained: list[str],
+    points: int,
+    classes: np.ndarray | None,
+) -> pd.DataFrame:
+    """Mean prediction as one feature is set to each grid value for every sampled track.
+
+    The sensitivity analysis: other features keep their observed values. For classifiers
+    the mean probability of every class is returned (class_label), for regressors the mean
+    predicted value (class_label None).
+    """
+    frames = []
+    for feature in explained:
+        grid = feature_grid(features[feature], points)
+        if len(grid) == 0:
+            continue
+        stacked = pd.concat([features] * len(grid), ignore_index=True)
+        stacked[feature] = np.repeat(grid, len(features))
+        if classes is None:
+            predictions = estimator.predict(stacked).reshape(len(grid), len(features)).mean(axis=1)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "feature": feature,
+                        "grid_value": grid,
+                        "class_label": None,
+                        "mean_prediction": predictions,
+                    }
+                )
+            )
+        else:
+            probabilities = aligned_probabilities(estimator, stacked, classes)
+            means = probabilities.reshape(len(grid), len(features), len(classes)).mean(axis=1)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "feature": feature,
+                        "grid_value": np.repeat(grid, len(classes)),
+                        "class_label": np.tile(classes, len(grid)),
+                        "mean_prediction": means.reshape(-1),
+                    }
+                )
+            )
+    return pd.concat(frames, ignore_index=True)
+
+
+def aligned_probabilities(
+    estimator: BaseEstimator, features: pd.DataFrame, classes: np.ndarray
+) -> np.ndarray:
+    """predict_proba with one column per entry of `classes` (0 for classes unseen in training)."""
+    raw = estimator.predict_proba(features)
+    fitted = list(final_estimator(estimator).classes_)
+    if fitted == list(classes):
+        return raw
+    out = np.zeros((len(features), len(classes)))
+    position = {label: index for index, label in enumerate(classes)}
+    for column, label in enumerate(fitted):
+        out[:, position[label]] = raw[:, column]
+    return out

@@ -1,0 +1,51 @@
+"""The metrics that need every class probability, so cannot come from the predictions tables.
+
+Accuracy, macro precision / recall / F1, top-k, any-genre accuracy, R², MAE and RMSE are
+computed in SQL from ml.genre_predictions and ml.popularity_predictions (models
+ml/model_metrics.sql and ml/genre_class_metrics.sql); the tests check them against
+scikit-learn. One-vs-rest AUC needs the full probability matrix, which is not stored, so
+it is computed here per fold.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.metrics import roc_auc_score
+
+
+def macro_ovr_auc(y_true: np.ndarray, probabilities: np.ndarray, classes: np.ndarray) -> float:
+    """Unweighted mean of one-vs-rest AUC over the classes present in `y_true`.
+
+    A class with no positive (or no negative) test track has no defined AUC and is left
+    out; NaN when no class qualifies. Constant scores (the baseline) give 0.5.
+    """
+    scores = []
+    for index, label in enumerate(classes):
+        positive = y_true == label
+        if positive.all() or not positive.any():
+            continue
+        scores.append(roc_auc_score(positive, probabilities[:, index]))
+    return float(np.mean(scores)) if scores else float("nan")
+
+
+def label_ranks(y_true: np.ndarray, probabilities: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """1-based rank of each true label among the predicted probabilities (1 = top).
+
+    Ties rank in class order (the same order `top_k` uses), so rank <= k exactly when the
+    label is among the top-k predictions. A label the model has never seen ranks last + 1.
+    """
+    position = {label: index for index, label in enumerate(classes)}
+    true_index = np.array([position.get(label, -1) for label in y_true])
+    order = np.argsort(-probabilities, axis=1, kind="stable")
+    ranks = np.full(len(y_true), len(classes) + 1, dtype=np.int64)
+    seen = true_index >= 0
+    hits = order[seen] == true_index[seen][:, None]
+    ranks[seen] = hits.argmax(axis=1) + 1
+    return ranks
+
+
+def top_k(probabilities: np.ndarray, classes: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k most probable classes per row and their probabilities, best first."""
+    k = min(k, len(classes))
+    order = np.argsort(-probabilities, axis=1, kind="stable")[:, :k]
+    return classes[order], np.take_along_axis(probabilities, order, axis=1)

@@ -1,0 +1,262 @@
+"""Scoring new tracks: the models a new track can use, its validation, its predictions.
+
+A new track has audio features and nothing else: no artist history, no genre, no
+popularity. So it is scored by the cold-start models (trained on all tracks with the
+track's own features). Its popularity model's genre feature is filled in from the predicted
+114-genre probabilities (the expected mean popularity of its genres); the playlist-genre
+feature stays missing, as for the 87,776 tracks that only the tracks file holds, whose
+shape (explicit flag known, 114-taxonomy genre, no playlist) a new track shares. Filling
+both would make it look like the 1,964 tracks found in both files, which are unusually
+popular.
+
+Validation follows the quality rules of the warehouse (seed quality_rules, macros in
+dbt_project/macros/quality_rules.sql): in the build, the SQL model int_new_tracks_validated
+applies them; the CLI, which must not touch the warehouse, applies the same rules here, and
+a test checks that both quarantine the same rows for the same reasons.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import sklearn
+from sklearn.base import BaseEstimator
+
+from models_ml import explain
+from models_ml.config import (
+    GENRE_LIST_COLUMNS,
+    TRACK_FEATURES,
+    MLSettings,
+    scenario_by_name,
+    task_by_name,
+)
+from models_ml.encoding import smoothed_means
+from models_ml.estimators import make_best, single_threaded
+from models_ml.features import derived_features, track_matrix
+from models_ml.metrics import top_k
+
+#: Columns a new-track CSV must have: the audio columns of dataset.csv.
+REQUIRED_COLUMNS: tuple[str, ...] = (
+    "duration_ms",
+    "explicit",
+    "danceability",
+    "energy",
+    "key",
+    "loudness",
+    "mode",
+    "speechiness",
+    "acousticness",
+    "instrumentalness",
+    "liveness",
+    "valence",
+    "tempo",
+    "time_signature",
+)
+#: Optional columns that identify a row in the output.
+LABEL_COLUMNS: tuple[str, ...] = ("track_id", "track_name", "artists")
+UNIT_INTERVAL = (
+    "danceability",
+    "energy",
+    "speechiness",
+    "acousticness",
+    "instrumentalness",
+    "liveness",
+    "valence",
+)
+INTEGER_COLUMNS = ("duration_ms", "key", "mode", "time_signature")
+#: Documented ranges (inclusive) of the out_of_range rule; mode is checked as 0 or 1.
+RANGES: dict[str, tuple[float, float]] = {
+    **{column: (0.0, 1.0) for column in UNIT_INTERVAL},
+    "key": (-1, 11),
+    "loudness": (-70.0, 10.0),
+    "tempo": (0.0, float("inf")),
+    "time_signature": (0, 7),
+}
+SCORING_SCENARIO = "cold_start"
+GENRE_TASKS = ("track_genre", "playlist_genre")
+
+
+class NewTracksError(ValueError):
+    """The new-tracks file cannot be read as a CSV with the required columns."""
+
+
+@dataclass
+class ScoringBundle:
+    """Fitted cold-start models plus what scoring needs to rebuild their inputs."""
+
+    genre_models: dict[str, BaseEstimator]
+    genre_classes: dict[str, np.ndarray]
+    popularity_model: BaseEstimator
+    popularity_columns: list[str]
+    #: taxonomy list column -> genre -> smoothed mean popularity over all tracks.
+    genre_popularity: dict[str, pd.Series] = field(default_factory=dict)
+
+
+def fit_scoring_bundle(tracks: pd.DataFrame, settings: MLSettings) -> tuple[ScoringBundle, dict]:
+    """Fit the cold-start best models on every labelled track."""
+    scenario = scenario_by_name(SCORING_SCENARIO)
+    genre_models, genre_classes = {}, {}
+    for name in GENRE_TASKS:
+        task = task_by_name(name)
+        labelled = tracks[tracks[task.target].notna()].reset_index(drop=True)
+        model = make_best(task, scenario, settings.seed, settings.n_jobs)
+        single_threaded(model.fit(track_matrix(labelled), labelled[task.target].to_numpy()))
+        genre_models[name] = model
+        genre_classes[name] = np.asarray(explain.final_estimator(model).classes_)
+
+    task = task_by_name("popularity")
+    frame = tracks.reset_index(drop=True)
+    everything = np.arange(len(frame))
+    derived, _ = derived_features(
+        frame, task, scenario, everything, everything[:0], settings, settings.seed
+    )
+    features = pd.concat([track_matrix(frame), derived], axis=1)
+    popularity_model = make_best(task, scenario, settings.seed, settings.n_jobs)
+    single_threaded(popularity_model.fit(features, frame[task.target].to_numpy(dtype=float)))
+
+    genre_popularity = {}
+    target = frame[[task.target]].astype(float)
+    prior = target.mean()
+    for column in GENRE_LIST_COLUMNS:
+        genres = frame[column].explode().dropna().unique()
+        lookup = pd.Series([[genre] for genre in genres])
+        means, _ = smoothed_means(frame[column], target, lookup, prior, settings.smoothing)
+        genre_popularity[column] = pd.Series(means[task.target].to_numpy(), index=genres)
+
+    bundle = ScoringBundle(
+        genre_models, genre_classes, popularity_model, list(features.columns), genre_popularity
+    )
+    metadata = {
+        "scenario": SCORING_SCENARIO,
+        "features": list(TRACK_FEATURES),
+        "popularity_features": list(features.columns),
+        "classes": {name: list(map(str, classes)) for name, classes in genre_classes.items()},
+        "n_training_tracks": {
+            "track_genre": int(tracks["track_genre"].notna().sum()),
+            "playlist_genre": int(tracks["playlist_genre"].notna().sum()),
+            "popularity": len(frame),
+        },
+        "sklearn_version": sklearn.__version__,
+    }
+    return bundle, metadata
+
+
+# --- validation --------------------------------------------------------------------------
+
+
+def read_new_tracks(path: str | Path) -> pd.DataFrame:
+    """The CSV as text, with a clear error for a missing, empty or column-less file."""
+    path = Path(path)
+    if not path.exists():
+        raise NewTracksError(f"{path}: file not found")
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise NewTracksError(f"{path}: not a readable CSV file ({error})") from error
+    raw.columns = [str(column).strip() for column in raw.columns]
+    missing = [column for column in REQUIRED_COLUMNS if column not in raw.columns]
+    if missing:
+        raise NewTracksError(
+            f"{path}: column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(repr(m) for m in missing)} missing from the header; a new-tracks CSV "
+            f"needs {', '.join(REQUIRED_COLUMNS)} (optional: {', '.join(LABEL_COLUMNS)})"
+        )
+    return raw
+
+
+def validate_new_tracks(raw: pd.DataFrame) -> pd.DataFrame:
+    """Typed rows with `rejection_reasons` (None when accepted) and `is_accepted`.
+
+    Reason codes are those of the warehouse's quality rules: missing_value,
+    unparseable_number, unparseable_boolean, out_of_range, non_positive_duration, each as
+    <rule>:<column>. tempo 0 and time_signature 0/1 mean "not detected" and become NaN.
+    """
+    text = raw.apply(lambda column: column.astype(str).str.strip()).replace("", np.nan)
+    out = pd.DataFrame(index=raw.index)
+    out["source_row_number"] = np.arange(1, len(raw) + 1)
+    for column in LABEL_COLUMNS:
+        out[column] = text[column] if column in text.columns else None
+    reasons: list[pd.Series] = []
+
+    def note(mask: pd.Series, code: str) -> None:
+        reasons.append(pd.Series(np.where(mask, code, None), index=raw.index, dtype=object))
+
+    for column in REQUIRED_COLUMNS:
+        value = text[column]
+        # Reasons name the typed column, as the warehouse's do (explicit -> is_explicit).
+        note(value.isna(), f"missing_value:{'is_explicit' if column == 'explicit' else column}")
+        if column == "explicit":
+            parsed = value.str.lower().map({"true": True, "false": False})
+            note(value.notna() & parsed.isna(), "unparseable_boolean:is_explicit")
+            out["is_explicit"] = parsed.astype("boolean")
+            continue
+        number = pd.to_numeric(value, errors="coerce")
+        if column in INTEGER_COLUMNS:
+            number = number.where(number.isna() | (number == np.floor(number)))
+        note(value.notna() & number.isna(), f"unparseable_number:{column}")
+        out[column] = number
+
+    for column, (low, high) in RANGES.items():
+        note((out[column] < low) | (out[column] > high), f"out_of_range:{column}")
+    note(out["mode"].notna() & ~out["mode"].isin([0, 1]), "out_of_range:mode")
+    note(out["duration_ms"] <= 0, "non_positive_duration:duration_ms")
+
+    codes = pd.concat(reasons, axis=1)
+    out["rejection_reasons"] = codes.apply(
+        lambda row: ";".join(code for code in row if code) or None, axis=1
+    )
+    out["is_accepted"] = out["rejection_reasons"].isna()
+    out["duration_sec"] = out["duration_ms"] / 1000.0
+    out["tempo"] = out["tempo"].where(out["tempo"] != 0)
+    out["time_signature"] = out["time_signature"].where(~out["time_signature"].isin([0, 1]))
+    return out
+
+
+# --- scoring -----------------------------------------------------------------------------
+
+
+def score(bundle: ScoringBundle, tracks: pd.DataFrame, top: int = 3) -> pd.DataFrame:
+    """Top genres with probabilities in both taxonomies and predicted popularity per track."""
+    if len(tracks) == 0:
+        return _empty_scores(top)
+    features = track_matrix(tracks)
+    out = pd.DataFrame(index=range(len(tracks)))
+    expected_popularity = {}
+    for name in GENRE_TASKS:
+        classes = bundle.genre_classes[name]
+        probabilities = explain.aligned_probabilities(bundle.genre_models[name], features, classes)
+        labels, label_probabilities = top_k(probabilities, classes, top)
+        for rank in range(labels.shape[1]):
+            out[f"{name}_{rank + 1}"] = labels[:, rank]
+            out[f"{name}_{rank + 1}_probability"] = label_probabilities[:, rank]
+        if name == "track_genre":
+            lookup = bundle.genre_popularity["track_genres"].reindex(classes).to_numpy(dtype=float)
+            expected_popularity["track_genres_mean_popularity"] = probabilities @ np.nan_to_num(
+                lookup
+            )
+    popularity_features = pd.concat([features, pd.DataFrame(expected_popularity)], axis=1).reindex(
+        columns=bundle.popularity_columns
+    )
+    predicted = bundle.popularity_model.predict(popularity_features)
+    out["predicted_popularity"] = np.clip(predicted, 0, 100)
+    return out
+
+
+def score_columns(top: int = 3) -> list[str]:
+    """The columns `score` returns, in order."""
+    columns = []
+    for name in GENRE_TASKS:
+        for rank in range(1, top + 1):
+            columns += [f"{name}_{rank}", f"{name}_{rank}_probability"]
+    return [*columns, "predicted_popularity"]
+
+
+def _empty_scores(top: int) -> pd.DataFrame:
+    """No rows, the same columns and types as a real result."""
+    columns = {}
+    for column in score_columns(top):
+        columns[column] = pd.Series(dtype=object if column[-1].isdigit() else float)
+    return pd.DataFrame(columns)
