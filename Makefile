@@ -28,6 +28,7 @@ build: setup
 	@$(BIN)/python -m models_ml.warehouse check-writable
 	$(BIN)/dbt build
 	@echo "Warehouse built: $${SPOTIFY_WAREHOUSE_PATH:-data/warehouse.duckdb}"
+	@echo "Models and evaluation results: $${SPOTIFY_MODELS_DIR:-data/models}"
 
 docs: setup
 	$(BIN)/dbt docs generate
@@ -41,6 +42,7 @@ lint: setup
 
 bench: setup
 	$(BIN)/python bench/bench_dbt_build.py
+	$(BIN)/python bench/bench_ml.py
 
 clean:
 	rm -rf target logs dbt_packages

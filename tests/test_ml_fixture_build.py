@@ -1,0 +1,294 @@
+"""End to end on the fixture: `dbt build` trains, publishes every ml table, scores new tracks.
+
+The metrics the SQL models compute are checked against scikit-learn on the same
+predictions; the CLI is checked against the build's own scoring.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import (
+    accuracy_score,
+    mean_absolute_error,
+    mean_squared_error,
+    precision_recall_fscore_support,
+    r2_score,
+)
+
+from models_ml import artifacts, scoring, training
+from models_ml.config import MLSettings
+from tests.support import FIXTURE_INCOMING, ROOT, DbtResult, scalar
+
+ML_TABLES = (
+    "model_runs",
+    "genre_predictions",
+    "popularity_predictions",
+    "model_metrics",
+    "genre_class_metrics",
+    "confusion_matrix",
+    "feature_importance",
+    "shap_values",
+    "partial_dependence",
+    "new_track_predictions",
+)
+NEW_TRACKS = FIXTURE_INCOMING / "new_tracks.csv"
+# Rows of tests/fixtures/incoming/new_tracks.csv that break a rule, with their reasons.
+EXPECTED_NEW_TRACK_REJECTIONS = {
+    4: {"missing_value:energy"},
+    5: {"unparseable_number:tempo"},
+    6: {"out_of_range:danceability", "out_of_range:key", "out_of_range:mode"},
+    7: {
+        "unparseable_boolean:is_explicit",
+        "non_positive_duration:duration_ms",
+        "out_of_range:time_signature",
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def models_root(fixture_build: tuple[Path, DbtResult]) -> Path:
+    return fixture_build[0].parent / "models"
+
+
+@pytest.mark.parametrize("table", ML_TABLES)
+def test_every_ml_table_is_built_and_filled(
+    fixture_db: duckdb.DuckDBPyConnection, table: str
+) -> None:
+    assert scalar(fixture_db, f"select count(*) from ml.{table}") > 0
+
+
+def test_each_task_and_scenario_has_all_three_models(fixture_db: duckdb.DuckDBPyConnection) -> None:
+    rows = fixture_db.execute(
+        "select task, scenario, list(distinct model order by model) from ml.model_runs "
+        "group by all order by all"
+    ).fetchall()
+    assert [(task, scenario) for task, scenario, _ in rows] == [
+        ("playlist_genre", "catalog"),
+        ("playlist_genre", "cold_start"),
+        ("popularity", "catalog"),
+        ("popularity", "cold_start"),
+        ("track_genre", "catalog"),
+        ("track_genre", "cold_start"),
+    ]
+    assert all(models == ["baseline", "best", "reference_rf"] for _, _, models in rows)
+
+
+def test_no_track_is_in_the_training_data_of_the_model_that_predicts_it(
+    fixture_db: duckdb.DuckDBPyConnection,
+) -> None:
+    """One prediction per track and model, and one fold per track across tasks and models.
+
+    A model of fold k is trained on the tracks of the other folds, so a track with a
+    single fold is never in the training data of the model that predicted it.
+    """
+    duplicated = scalar(
+        fixture_db,
+        "select count(*) from (select task, scenario, model, track_id from ml.genre_predictions "
+        "group by all having count(*) > 1)",
+    )
+    spread = scalar(
+        fixture_db,
+        "select count(*) from (select scenario, track_id from ("
+        " select scenario, track_id, fold from ml.genre_predictions union all"
+        " select scenario, track_id, fold from ml.popularity_predictions)"
+        " group by all having count(distinct fold) > 1)",
+    )
+    artists_split = scalar(
+        fixture_db,
+        "select count(*) from (select d.primary_artist_id from ml.popularity_predictions p "
+        "join marts.dim_tracks d using (track_id) where p.scenario = 'cold_start' "
+        "group by 1 having count(distinct p.fold) > 1)",
+    )
+    assert (duplicated, spread, artists_split) == (0, 0, 0)
+
+
+def _metrics(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return connection.execute(
+        "select task, scenario, model, fold, metric, value from ml.model_metrics "
+        "where statistic = 'fold'"
+    ).df()
+
+
+def test_genre_metrics_computed_in_sql_match_scikit_learn(
+    fixture_db: duckdb.DuckDBPyConnection,
+) -> None:
+    predictions = fixture_db.execute("select * from ml.genre_predictions").df()
+    metrics = _metrics(fixture_db).set_index(["task", "scenario", "model", "fold", "metric"])
+    checked = 0
+    for key, fold in predictions.groupby(["task", "scenario", "model", "fold"]):
+        precision, recall, f1, _ = precision_recall_fscore_support(
+            fold["actual_genre"], fold["predicted_genre"], average="macro", zero_division=0
+        )
+        expected = {
+            "accuracy": accuracy_score(fold["actual_genre"], fold["predicted_genre"]),
+            "macro_precision": precision,
+            "macro_recall": recall,
+            "macro_f1": f1,
+            "top_5_accuracy": np.mean(
+                [
+                    a in list(top)
+                    for a, top in zip(fold["actual_genre"], fold["top_genres"], strict=True)
+                ]
+            ),
+            "any_genre_accuracy": np.mean(
+                [
+                    p in list(a)
+                    for p, a in zip(fold["predicted_genre"], fold["actual_genres"], strict=True)
+                ]
+            ),
+        }
+        for metric, value in expected.items():
+            assert metrics.loc[(*key, metric), "value"] == pytest.approx(value), (key, metric)
+            checked += 1
+    assert checked == 6 * 2 * 2 * 3 * 5
+
+
+def test_popularity_metrics_computed_in_sql_match_scikit_learn(
+    fixture_db: duckdb.DuckDBPyConnection,
+) -> None:
+    predictions = fixture_db.execute("select * from ml.popularity_predictions").df()
+    metrics = _metrics(fixture_db).set_index(["task", "scenario", "model", "fold", "metric"])
+    for (scenario, model, fold_number), fold in predictions.groupby(["scenario", "model", "fold"]):
+        actual, predicted = fold["actual_popularity"], fold["predicted_popularity"]
+        expected = {
+            "r2": r2_score(actual, predicted),
+            "mae": mean_absolute_error(actual, predicted),
+            "rmse": mean_squared_error(actual, predicted) ** 0.5,
+        }
+        for metric, value in expected.items():
+            key = ("popularity", scenario, model, fold_number, metric)
+            assert metrics.loc[key, "value"] == pytest.approx(value), key
+
+
+def test_metric_summaries_are_mean_and_std_of_the_folds(
+    fixture_db: duckdb.DuckDBPyConnection,
+) -> None:
+    mismatches = scalar(
+        fixture_db,
+        """
+        with folds as (
+            select task, scenario, model, metric, avg(value) as mean, stddev_samp(value) as std
+            from ml.model_metrics where statistic = 'fold' group by all
+        )
+        select count(*) from folds
+        join ml.model_metrics m_mean using (task, scenario, model, metric)
+        join ml.model_metrics m_std using (task, scenario, model, metric)
+        where m_mean.statistic = 'mean' and m_std.statistic = 'std'
+          and (abs(m_mean.value - folds.mean) > 1e-12
+               or abs(coalesce(m_std.value, 0) - coalesce(folds.std, 0)) > 1e-12)
+        """,
+    )
+    assert mismatches == 0
+
+
+def test_training_is_deterministic(
+    fixture_db: duckdb.DuckDBPyConnection, models_root: Path, tmp_path: Path
+) -> None:
+    """A second run on the same data gives the build's predictions, bit for bit."""
+    tracks = fixture_db.execute("select * from intermediate.int_tracks_labelled").df()
+    training.run(tracks, MLSettings(), tmp_path)
+    for table in ("genre_predictions", "popularity_predictions", "fold_metrics"):
+        first = artifacts.read_table(models_root / artifacts.EVALUATION, table)
+        second = artifacts.read_table(tmp_path / artifacts.EVALUATION, table)
+        pd.testing.assert_frame_equal(first, second, check_exact=True)
+
+
+def test_incoming_rows_are_quarantined_with_their_reasons(
+    fixture_db: duckdb.DuckDBPyConnection,
+) -> None:
+    rows = fixture_db.execute(
+        "select source_row_number, rejection_reasons from quality.quarantined_rows "
+        "where source_name = 'incoming.new_tracks'"
+    ).fetchall()
+    assert {row: set(reasons.split(";")) for row, reasons in rows} == EXPECTED_NEW_TRACK_REJECTIONS
+    reconciled = fixture_db.execute(
+        "select raw_rows, accepted_rows, quarantined_rows, unaccounted_rows "
+        "from quality.source_reconciliation where source_name = 'incoming.new_tracks'"
+    ).fetchall()
+    assert reconciled == [(7, 3, 4, 0)]
+    assert scalar(fixture_db, "select count(*) from ml.new_track_predictions") == 3
+
+
+def test_cli_validation_agrees_with_the_warehouse_rules() -> None:
+    validated = scoring.validate_new_tracks(scoring.read_new_tracks(NEW_TRACKS))
+    rejected = validated[~validated["is_accepted"]]
+    found = {
+        int(row): set(reasons.split(";"))
+        for row, reasons in zip(
+            rejected["source_row_number"], rejected["rejection_reasons"], strict=True
+        )
+    }
+    assert found == EXPECTED_NEW_TRACK_REJECTIONS
+    undetected = validated.set_index("track_id").loc["new-ok-3"]
+    assert np.isnan(undetected["tempo"]) and np.isnan(undetected["time_signature"])
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "models_ml", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_cli_prints_what_the_build_stored(
+    fixture_db: duckdb.DuckDBPyConnection, models_root: Path
+) -> None:
+    result = run_cli(
+        "predict", str(NEW_TRACKS), "--models-dir", str(models_root), "--format", "csv"
+    )
+    assert result.returncode == 1, result.stderr  # some rows rejected
+    printed = pd.read_csv(pd.io.common.StringIO(result.stdout))
+    stored = fixture_db.execute(
+        "select track_id, track_genre_1, predicted_popularity from ml.new_track_predictions "
+        "order by source_row_number"
+    ).df()
+    assert (
+        list(printed["track_id"])
+        == list(stored["track_id"])
+        == ["new-ok-1", "new-ok-2", "new-ok-3"]
+    )
+    assert list(printed["track_genre_1"]) == list(stored["track_genre_1"])
+    assert np.allclose(printed["predicted_popularity"], stored["predicted_popularity"], atol=1e-4)
+    for row, reasons in EXPECTED_NEW_TRACK_REJECTIONS.items():
+        assert f"rejected row {row}:" in result.stderr
+        assert all(reason in result.stderr for reason in reasons)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "file not found"),
+        ("", "not a readable CSV"),
+        ("track_id,danceability\nx,0.5\n", "missing from the header"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00binary", "not a readable CSV"),
+    ],
+)
+def test_cli_explains_a_malformed_file(
+    models_root: Path, tmp_path: Path, content: str | bytes | None, message: str
+) -> None:
+    path = tmp_path / "new.csv"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
+        path.write_text(content)
+    result = run_cli("predict", str(path), "--models-dir", str(models_root))
+    assert result.returncode == 2
+    assert message in result.stderr and str(path) in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_without_models_says_how_to_get_them(tmp_path: Path) -> None:
+    result = run_cli("predict", str(NEW_TRACKS), "--models-dir", str(tmp_path / "none"))
+    assert result.returncode == 2
+    assert "no trained models" in result.stderr and "make build" in result.stderr

@@ -1,0 +1,186 @@
+"""Unit tests of the evaluation protocol: folds, out-of-fold features, metrics, the blend."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.dummy import DummyClassifier
+from sklearn.metrics import roc_auc_score
+
+from models_ml.config import MLSettings, scenario_by_name, task_by_name
+from models_ml.encoding import out_of_fold_means
+from models_ml.estimators import ArtistPriorBlend
+from models_ml.explain import stratified_sample
+from models_ml.features import fold_matrices
+from models_ml.metrics import label_ranks, macro_ovr_auc, top_k
+from models_ml.splits import assign_folds, check_grouping, fold_indices
+
+
+def artist_groups(n_rows: int = 600, n_artists: int = 97, seed: int = 0) -> pd.Series:
+    rng = np.random.default_rng(seed)
+    # Uneven group sizes, like real artists: a few large, many small.
+    weights = rng.pareto(1.5, n_artists) + 1
+    return pd.Series(
+        rng.choice([f"artist{i}" for i in range(n_artists)], n_rows, p=weights / weights.sum())
+    )
+
+
+def test_no_group_spans_two_folds() -> None:
+    groups = artist_groups()
+    folds = assign_folds(groups, 5, seed=1)
+    per_group = pd.Series(folds).groupby(groups.to_numpy()).nunique()
+    assert per_group.max() == 1
+    check_grouping(groups, folds)  # does not raise
+
+
+def test_train_and_test_never_share_a_group() -> None:
+    groups = artist_groups()
+    folds = assign_folds(groups, 5, seed=1)
+    for _, train, test in fold_indices(folds):
+        assert set(groups.iloc[train]).isdisjoint(set(groups.iloc[test]))
+        assert len(train) + len(test) == len(groups)
+
+
+def test_check_grouping_catches_a_leak() -> None:
+    groups = pd.Series(["a", "a", "b", "b", "c"])
+    with pytest.raises(AssertionError, match="span several folds"):
+        check_grouping(groups, np.array([0, 1, 1, 1, 2]))
+
+
+def test_folds_are_balanced_deterministic_and_order_free() -> None:
+    groups = artist_groups(n_rows=2000, n_artists=400)
+    folds = assign_folds(groups, 5, seed=7)
+    sizes = np.bincount(folds)
+    assert sizes.max() - sizes.min() <= groups.value_counts().max()
+    assert np.array_equal(folds, assign_folds(groups, 5, seed=7))
+    shuffled = groups.sample(frac=1, random_state=3)
+    refolded = pd.Series(assign_folds(shuffled, 5, seed=7), index=shuffled.index)
+    assert np.array_equal(refolded.sort_index().to_numpy(), folds)
+    assert not np.array_equal(folds, assign_folds(groups, 5, seed=8))
+
+
+def test_fold_assignment_rejects_bad_input() -> None:
+    with pytest.raises(ValueError, match="no group"):
+        assign_folds(pd.Series(["a", None, "b"]), 2, seed=0)
+    with pytest.raises(ValueError, match="cannot fill"):
+        assign_folds(pd.Series(["a", "a", "b"]), 5, seed=0)
+
+
+def test_out_of_fold_means_never_read_a_rows_own_label() -> None:
+    """Changing one row's label must not change that row's own feature, train or test."""
+    rng = np.random.default_rng(0)
+    n = 300
+    keys = pd.Series(rng.choice(list("abcdefgh"), n))
+    groups = pd.Series([f"track{i}" for i in range(n)])
+    target = pd.DataFrame({"y": rng.normal(50, 10, n)})
+    folds = assign_folds(groups, 5, seed=0)
+    train, test = np.flatnonzero(folds != 0), np.flatnonzero(folds == 0)
+
+    def features(values: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        (train_means, _), (test_means, _) = out_of_fold_means(
+            keys, values, train, test, groups, smoothing=2.0, n_inner_folds=5, seed=3
+        )
+        return train_means["y"].to_numpy(dtype=float), test_means["y"].to_numpy(dtype=float)
+
+    base_train, base_test = features(target)
+    for position in (train[0], train[17], test[4]):
+        changed = target.copy()
+        changed.loc[position, "y"] = 1e6
+        new_train, new_test = features(changed)
+        if position in set(train):
+            own = int(np.flatnonzero(train == position)[0])
+            assert new_train[own] == pytest.approx(base_train[own])
+            # ... while rows sharing its key in other inner folds do see it.
+            assert not np.allclose(new_train, base_train)
+        else:
+            own = int(np.flatnonzero(test == position)[0])
+            assert new_test[own] == pytest.approx(base_test[own])
+            # A test label never reaches any feature.
+            assert np.allclose(new_train, base_train) and np.allclose(new_test, base_test)
+
+
+def test_catalog_features_of_a_test_track_come_from_other_tracks_only() -> None:
+    """Artist mean popularity for a test track is built from training tracks of the artist."""
+    tracks = pd.DataFrame(
+        {
+            "track_id": [f"t{i}" for i in range(40)],
+            "primary_artist_id": ["solo"] + ["crowd"] * 39,
+            "album_id": [None] * 40,
+            "popularity": [100.0] + [10.0] * 39,
+            "track_genres": [["pop"]] * 40,
+            "playlist_genres": [[]] * 40,
+            **{name: np.linspace(0, 1, 40) for name in ("danceability", "energy", "key")},
+            **{
+                name: np.zeros(40)
+                for name in (
+                    "loudness",
+                    "mode",
+                    "speechiness",
+                    "acousticness",
+                    "instrumentalness",
+                    "liveness",
+                    "valence",
+                    "tempo",
+                    "time_signature",
+                    "duration_sec",
+                )
+            },
+            "is_explicit": [False] * 40,
+        }
+    )
+    settings = MLSettings(smoothing=0.0)
+    test = np.array([0])
+    train = np.arange(1, 40)
+    _, x_test = fold_matrices(
+        tracks, task_by_name("popularity"), scenario_by_name("catalog"), train, test, settings, 0
+    )
+    # The only "solo" track is the test track: no other track of the artist, so the feature
+    # falls back to the training prior (10) and the count is 0, never its own 100.
+    assert x_test.loc[0, "artist_mean_popularity"] == pytest.approx(10.0)
+    assert x_test.loc[0, "artist_other_tracks"] == 0
+
+
+def test_sql_free_metrics_match_scikit_learn() -> None:
+    rng = np.random.default_rng(1)
+    classes = np.array(["a", "b", "c", "d"])
+    y = rng.choice(classes, 200)
+    probabilities = rng.dirichlet(np.ones(4), 200)
+    expected = roc_auc_score(y, probabilities, multi_class="ovr", average="macro", labels=classes)
+    assert macro_ovr_auc(y, probabilities, classes) == pytest.approx(expected)
+
+    ranks = label_ranks(y, probabilities, classes)
+    labels, label_probabilities = top_k(probabilities, classes, 2)
+    in_top2 = np.array([y[i] in labels[i] for i in range(len(y))])
+    assert np.array_equal(ranks <= 2, in_top2)
+    assert np.array_equal(ranks == 1, labels[:, 0] == y)
+    assert np.all(np.diff(label_probabilities, axis=1) <= 0)
+
+
+def test_constant_scores_have_auc_one_half() -> None:
+    y = np.array(["a", "b", "a", "c"])
+    flat = np.tile([0.5, 0.25, 0.25], (4, 1))
+    assert macro_ovr_auc(y, flat, np.array(["a", "b", "c"])) == pytest.approx(0.5)
+
+
+def test_artist_prior_blend_uses_training_artists_only() -> None:
+    X = pd.DataFrame(
+        {"x": np.zeros(8), "primary_artist_id": ["p", "p", "p", "q", "q", "q", "r", "r"]}
+    )
+    y = np.array(["rock", "rock", "rock", "jazz", "jazz", "jazz", "rock", "jazz"])
+    blend = ArtistPriorBlend(DummyClassifier(strategy="prior"), weight=1.0, smoothing=1.0)
+    blend.fit(X, y)
+    probe = pd.DataFrame({"x": [0.0, 0.0, 0.0], "primary_artist_id": ["p", "q", "unseen"]})
+    probabilities = blend.predict_proba(probe)
+    assert np.allclose(probabilities.sum(axis=1), 1.0)
+    assert list(blend.predict(probe)[:2]) == ["rock", "jazz"]
+    # An artist never seen in training gets the class shares: the audio model decides.
+    assert probabilities[2] == pytest.approx([0.5, 0.5])
+
+
+def test_stratified_sample_covers_every_stratum() -> None:
+    strata = pd.Series(["big"] * 900 + ["small"] * 90 + ["tiny"] * 10)
+    sample = stratified_sample(strata, 100, seed=0)
+    assert len(sample) <= 100
+    assert set(strata.iloc[sample]) == {"big", "small", "tiny"}
+    assert len(set(sample)) == len(sample)
