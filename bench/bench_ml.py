@@ -64,16 +64,20 @@ def main() -> None:
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     print(f"tracks: {len(tracks):,}")
-    print(f"ML stage: {elapsed:.1f} s wall (evaluation {timings['evaluation_seconds']:.1f} s, "
-          f"scoring models {timings['scoring_fit_seconds']:.1f} s); peak RSS {peak_mib:,.0f} MiB")
+    print(
+        f"ML stage: {elapsed:.1f} s wall (evaluation {timings['evaluation_seconds']:.1f} s, "
+        f"scoring models {timings['scoring_fit_seconds']:.1f} s); peak RSS {peak_mib:,.0f} MiB"
+    )
     print("\nfit seconds, summed over the 5 folds:")
     fits = runs.pivot_table(index=["task", "scenario"], columns="model", values="fit_seconds")
     print(fits.round(1).to_string())
 
     run_id = runs["run_id"].iloc[0]
     if set(metrics["run_id"]) != {run_id}:
-        print(f"\nwarehouse metrics belong to run(s) {sorted(set(metrics['run_id']))}, not "
-              f"{run_id}: rebuild with `make build` to see this run's metrics.")
+        print(
+            f"\nwarehouse metrics belong to run(s) {sorted(set(metrics['run_id']))}, not "
+            f"{run_id}: rebuild with `make build` to see this run's metrics."
+        )
         return
     table = metrics[metrics["metric"].isin(PRIMARY)].pivot_table(
         index=["task", "scenario", "metric"], columns="model", values="value"

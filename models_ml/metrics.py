@@ -10,7 +10,7 @@ it is computed here per fold.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.metrics import roc_auc_score
+from scipy.stats import rankdata
 
 
 def macro_ovr_auc(y_true: np.ndarray, probabilities: np.ndarray, classes: np.ndarray) -> float:
@@ -19,12 +19,19 @@ def macro_ovr_auc(y_true: np.ndarray, probabilities: np.ndarray, classes: np.nda
     A class with no positive (or no negative) test track has no defined AUC and is left
     out; NaN when no class qualifies. Constant scores (the baseline) give 0.5.
     """
+    # Mann-Whitney form of the AUC, on average ranks (ties count one half), as
+    # roc_auc_score computes it; one rank pass per class over 114 classes is what keeps this
+    # cheap.
     scores = []
     for index, label in enumerate(classes):
         positive = y_true == label
-        if positive.all() or not positive.any():
+        n_positive = int(positive.sum())
+        n_negative = len(y_true) - n_positive
+        if n_positive == 0 or n_negative == 0:
             continue
-        scores.append(roc_auc_score(positive, probabilities[:, index]))
+        ranks = rankdata(probabilities[:, index])
+        rank_sum = ranks[positive].sum() - n_positive * (n_positive + 1) / 2
+        scores.append(rank_sum / (n_positive * n_negative))
     return float(np.mean(scores)) if scores else float("nan")
 
 

@@ -27,6 +27,7 @@ from sklearn.base import BaseEstimator
 
 from models_ml import explain
 from models_ml.config import (
+    AUDIO_FEATURES,
     GENRE_LIST_COLUMNS,
     TRACK_FEATURES,
     MLSettings,
@@ -38,22 +39,12 @@ from models_ml.estimators import make_best, single_threaded
 from models_ml.features import derived_features, track_matrix
 from models_ml.metrics import top_k
 
-#: Columns a new-track CSV must have: the audio columns of dataset.csv.
+#: Columns a new-track CSV must have: the audio columns of dataset.csv, named as there
+#: (duration in ms, explicit as text), i.e. the model features before staging's renames.
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "duration_ms",
     "explicit",
-    "danceability",
-    "energy",
-    "key",
-    "loudness",
-    "mode",
-    "speechiness",
-    "acousticness",
-    "instrumentalness",
-    "liveness",
-    "valence",
-    "tempo",
-    "time_signature",
+    *(feature for feature in AUDIO_FEATURES if feature != "duration_sec"),
 )
 #: Optional columns that identify a row in the output.
 LABEL_COLUMNS: tuple[str, ...] = ("track_id", "track_name", "artists")

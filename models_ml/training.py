@@ -38,9 +38,20 @@ def data_fingerprint(tracks: pd.DataFrame) -> str:
     return digest.hexdigest()[:16]
 
 
+def code_fingerprint() -> str:
+    """SHA-256 prefix of the models_ml source: a code change is a new run."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def make_run_id(fingerprint: str, settings: MLSettings) -> str:
-    """Deterministic: the same data, settings and code version give the same run id."""
-    payload = f"{fingerprint}|{settings.digest()}|{__version__}|{sklearn.__version__}"
+    """Deterministic: the same data, settings, code and library versions give the same id."""
+    payload = "|".join(
+        [fingerprint, settings.digest(), __version__, code_fingerprint(), sklearn.__version__]
+    )
     return hashlib.sha256(payload.encode()).hexdigest()[:12]
 
 

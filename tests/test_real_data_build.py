@@ -205,3 +205,69 @@ def test_docs_generate(real_build: tuple[Path, Path, DbtResult], tmp_path: Path)
 def test_profiles_and_project_sit_at_the_repo_root() -> None:
     assert (ROOT / "profiles.yml").exists()
     assert (ROOT / "dbt_project.yml").exists()
+
+
+# --- ML layer ----------------------------------------------------------------------------
+
+PRIMARY_METRICS = {
+    "track_genre": ("accuracy", "macro_f1", "top_5_accuracy", "roc_auc_ovr_macro"),
+    "playlist_genre": ("accuracy", "macro_f1", "top_5_accuracy", "roc_auc_ovr_macro"),
+    "popularity": ("r2", "mae", "rmse"),
+}
+
+
+def test_every_ml_table_is_filled(real_db: duckdb.DuckDBPyConnection) -> None:
+    counts = {
+        table: scalar(real_db, f"select count(*) from ml.{table}")
+        for (table,) in real_db.execute(
+            "select table_name from information_schema.tables where table_schema = 'ml'"
+        ).fetchall()
+    }
+    assert len(counts) == 10 and all(counts.values()), counts
+    # Every labelled track once per task, scenario and model (2 scenarios x 3 models).
+    assert counts["genre_predictions"] == (89_740 + 28_352) * 6
+    assert counts["popularity_predictions"] == 116_128 * 6
+    # The example file's seven valid rows.
+    assert counts["new_track_predictions"] == 7
+
+
+def test_best_model_beats_the_reference_on_every_primary_metric(
+    real_db: duckdb.DuckDBPyConnection,
+) -> None:
+    means = {
+        (task, scenario, model, metric): value
+        for task, scenario, model, metric, value in real_db.execute(
+            "select task, scenario, model, metric, value from ml.model_metrics "
+            "where statistic = 'mean'"
+        ).fetchall()
+    }
+    for task, metrics in PRIMARY_METRICS.items():
+        for scenario in ("catalog", "cold_start"):
+            for metric in metrics:
+                best = means[(task, scenario, "best", metric)]
+                reference = means[(task, scenario, "reference_rf", metric)]
+                baseline = means[(task, scenario, "baseline", metric)]
+                key = (task, scenario, metric)
+                if metric in ("mae", "rmse"):
+                    assert best < reference < baseline, key
+                elif metric == "roc_auc_ovr_macro":
+                    assert best > reference > baseline == pytest.approx(0.5), key
+                else:
+                    assert best > reference > baseline, key
+
+
+def test_catalog_and_cold_start_folds_are_grouped(real_db: duckdb.DuckDBPyConnection) -> None:
+    split_artists = scalar(
+        real_db,
+        "select count(*) from (select d.primary_artist_id from ml.popularity_predictions p "
+        "join marts.dim_tracks d using (track_id) where p.scenario = 'cold_start' "
+        "group by 1 having count(distinct p.fold) > 1)",
+    )
+    # In the catalog scenario an artist does span folds: that is what makes it "catalog".
+    spanning = scalar(
+        real_db,
+        "select count(*) from (select d.primary_artist_id from ml.popularity_predictions p "
+        "join marts.dim_tracks d using (track_id) where p.scenario = 'catalog' "
+        "group by 1 having count(distinct p.fold) > 1)",
+    )
+    assert split_artists == 0 and spanning > 1000
