@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import gc
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -45,7 +46,6 @@ class EvaluationResult:
     importance: pd.DataFrame
     shap: pd.DataFrame
     partial_dependence: pd.DataFrame
-    extras: dict[str, object] = field(default_factory=dict)
 
 
 def task_frame(tracks: pd.DataFrame, task: Task) -> pd.DataFrame:
@@ -58,7 +58,11 @@ def model_columns(name: str, columns: list[str]) -> list[str]:
     return list(REFERENCE_FEATURES) if name == "reference_rf" else columns
 
 
-def _score(task: Task) -> callable:
+Scorer = Callable[[BaseEstimator, pd.DataFrame, np.ndarray], float]
+
+
+def _score(task: Task) -> Scorer:
+    """The score permutation importance measures drops of: accuracy, or R² for popularity."""
     if task.kind == "classification":
         return lambda estimator, x, y: accuracy_score(y, estimator.predict(x))
     return lambda estimator, x, y: r2_score(y, estimator.predict(x))
@@ -165,7 +169,7 @@ def cross_validate(
             if impurity is not None and name != "baseline":
                 importance.append(_importance_rows(name, fold, "impurity", impurity))
             if name == "best":
-                sample = _head_sample(len(test_pos), settings.permutation_sample_size, fold_seed)
+                sample = _random_sample(len(test_pos), settings.permutation_sample_size, fold_seed)
                 permutation = explain.permutation_importance(
                     estimator,
                     x_test[used].iloc[sample],
@@ -183,7 +187,7 @@ def cross_validate(
                     shap_frame.insert(0, "model", name)
                     shap_rows.append(shap_frame)
                 if fold == 0:
-                    sample = _head_sample(len(test_pos), settings.pdp_sample_size, fold_seed)
+                    sample = _random_sample(len(test_pos), settings.pdp_sample_size, fold_seed)
                     curve = explain.partial_dependence(
                         estimator,
                         x_test[used].iloc[sample],
@@ -222,7 +226,7 @@ def cross_validate(
     )
 
 
-def _head_sample(n: int, size: int, seed: int) -> np.ndarray:
+def _random_sample(n: int, size: int, seed: int) -> np.ndarray:
     """Up to `size` positions out of n, drawn without replacement, sorted."""
     if n <= size:
         return np.arange(n)
@@ -243,12 +247,11 @@ def _importance_rows(model: str, fold: int, method: str, values: pd.Series) -> p
 
 def _summarise_importance(per_fold: pd.DataFrame) -> pd.DataFrame:
     """Mean and standard deviation over folds, per model, method and feature."""
-    summary = (
+    return (
         per_fold.groupby(["model", "method", "feature"], sort=True)["importance"]
         .agg(importance="mean", importance_std="std", n_folds="count")
         .reset_index()
     )
-    return summary
 
 
 def _shap_rows(
