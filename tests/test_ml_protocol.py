@@ -8,7 +8,7 @@ import pytest
 from sklearn.dummy import DummyClassifier
 from sklearn.metrics import roc_auc_score
 
-from models_ml.config import MLSettings, scenario_by_name, task_by_name
+from models_ml.config import AUDIO_FEATURES, MLSettings, scenario_by_name, task_by_name
 from models_ml.encoding import out_of_fold_means
 from models_ml.estimators import ArtistPriorBlend
 from models_ml.explain import stratified_sample
@@ -110,22 +110,8 @@ def test_catalog_features_of_a_test_track_come_from_other_tracks_only() -> None:
             "popularity": [100.0] + [10.0] * 39,
             "track_genres": [["pop"]] * 40,
             "playlist_genres": [[]] * 40,
-            **{name: np.linspace(0, 1, 40) for name in ("danceability", "energy", "key")},
-            **{
-                name: np.zeros(40)
-                for name in (
-                    "loudness",
-                    "mode",
-                    "speechiness",
-                    "acousticness",
-                    "instrumentalness",
-                    "liveness",
-                    "valence",
-                    "tempo",
-                    "time_signature",
-                    "duration_sec",
-                )
-            },
+            # The track's own features play no part here: any values do.
+            **{name: np.linspace(0, 1, 40) for name in AUDIO_FEATURES},
             "is_explicit": [False] * 40,
         }
     )
