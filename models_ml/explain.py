@@ -22,12 +22,9 @@ from models_ml.estimators import ARTIST_COLUMN, ArtistPriorBlend
 ARTIST_PRIOR_FEATURE = "artist_genre_prior"
 
 
-def feature_blocks(columns: list[str]) -> dict[str, list[str]]:
-    """Reported feature name -> its columns (one each; the artist column is renamed)."""
-    return {
-        (ARTIST_PRIOR_FEATURE if column == ARTIST_COLUMN else column): [column]
-        for column in columns
-    }
+def reported_name(column: str) -> str:
+    """The name a feature is reported under (the catalog blend's artist column is its prior)."""
+    return ARTIST_PRIOR_FEATURE if column == ARTIST_COLUMN else column
 
 
 def final_estimator(estimator: BaseEstimator) -> BaseEstimator:
@@ -63,18 +60,17 @@ def permutation_importance(
     n_repeats: int,
     seed: int,
 ) -> pd.Series:
-    """Mean drop of `score` when one block's values are shuffled across rows."""
+    """Mean drop of `score` when one feature's values are shuffled across rows."""
     rng = np.random.default_rng(seed)
     reference = score(estimator, features, target)
     drops = {}
-    for block, columns in feature_blocks(list(features.columns)).items():
+    for column in features.columns:
         repeats = []
         for _ in range(n_repeats):
             shuffled = features.copy()
-            order = rng.permutation(len(features))
-            shuffled[columns] = features[columns].to_numpy()[order]
+            shuffled[column] = features[column].to_numpy()[rng.permutation(len(features))]
             repeats.append(reference - score(estimator, shuffled, target))
-        drops[block] = float(np.mean(repeats))
+        drops[reported_name(column)] = float(np.mean(repeats))
     return pd.Series(drops)
 
 
@@ -103,11 +99,11 @@ def shap_values(
     features: pd.DataFrame,
     explained_class: np.ndarray | None,
 ) -> pd.DataFrame:
-    """SHAP values per (row, block) for the given rows, with TreeExplainer.
+    """SHAP values per (row, feature) for the given rows, with TreeExplainer.
 
     For classifiers, each row is explained for `explained_class` (the index of its
-    predicted class). Returns row, feature, feature_value (NaN for a block), shap_value and
-    base_value.
+    predicted class). Returns row, feature, feature_value, shap_value and base_value. A
+    blend is explained through its audio model, which never reads the artist column.
     """
     import shap  # imported here: slow to import, and only training needs it
 
@@ -128,22 +124,17 @@ def shap_values(
         base_values = base[explained_class]
     else:
         base_values = np.full(len(features), base[0])
-    frames = []
-    for block, columns in feature_blocks(list(features.columns)).items():
-        index = [features.columns.get_loc(column) for column in columns]
-        feature_value = features[columns[0]].to_numpy(dtype=float) if len(columns) == 1 else np.nan
-        frames.append(
-            pd.DataFrame(
-                {
-                    "row": rows,
-                    "feature": block,
-                    "feature_value": feature_value,
-                    "shap_value": values[:, index].sum(axis=1),
-                    "base_value": base_values,
-                }
-            )
-        )
-    return pd.concat(frames, ignore_index=True)
+    # Long form, feature by feature: (row, feature, its value, its SHAP value).
+    n_rows, n_columns = values.shape
+    return pd.DataFrame(
+        {
+            "row": np.tile(rows, n_columns),
+            "feature": np.repeat(features.columns.to_numpy(), n_rows),
+            "feature_value": features.to_numpy(dtype=float).T.ravel(),
+            "shap_value": values.T.ravel(),
+            "base_value": np.tile(base_values, n_columns),
+        }
+    )
 
 
 def feature_grid(values: pd.Series, points: int) -> np.ndarray:

@@ -93,10 +93,9 @@ def fold_matrices(
     test_pos: np.ndarray,
     settings: MLSettings,
     fold_seed: int,
-    own_columns: tuple[str, ...] = TRACK_FEATURES,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Training and test design matrices: own features, then the derived ones."""
-    own = track_matrix(frame, own_columns)
+    own = track_matrix(frame)
     if task.kind == "classification" and scenario.artist_features:
         own[ARTIST_COLUMN] = frame[ARTIST_COLUMN].to_numpy()
     derived_train, derived_test = derived_features(
