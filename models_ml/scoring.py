@@ -17,7 +17,7 @@ a test checks that both quarantine the same rows for the same reasons.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +28,6 @@ from sklearn.base import BaseEstimator
 from models_ml import explain
 from models_ml.config import (
     AUDIO_FEATURES,
-    GENRE_LIST_COLUMNS,
     TRACK_FEATURES,
     MLSettings,
     scenario_by_name,
@@ -82,8 +81,9 @@ class ScoringBundle:
     genre_classes: dict[str, np.ndarray]
     popularity_model: BaseEstimator
     popularity_columns: list[str]
-    #: taxonomy list column -> genre -> smoothed mean popularity over all tracks.
-    genre_popularity: dict[str, pd.Series] = field(default_factory=dict)
+    #: 114-taxonomy genre -> its smoothed mean popularity over all tracks (the only genre
+    #: feature a new track gets, see the module docstring).
+    track_genre_popularity: pd.Series
 
 
 def fit_scoring_bundle(tracks: pd.DataFrame, settings: MLSettings) -> tuple[ScoringBundle, dict]:
@@ -108,17 +108,21 @@ def fit_scoring_bundle(tracks: pd.DataFrame, settings: MLSettings) -> tuple[Scor
     popularity_model = make_best(task, scenario, settings.seed, settings.n_jobs)
     single_threaded(popularity_model.fit(features, frame[task.target].to_numpy(dtype=float)))
 
-    genre_popularity = {}
     target = frame[[task.target]].astype(float)
-    prior = target.mean()
-    for column in GENRE_LIST_COLUMNS:
-        genres = frame[column].explode().dropna().unique()
-        lookup = pd.Series([[genre] for genre in genres])
-        means, _ = smoothed_means(frame[column], target, lookup, prior, settings.smoothing)
-        genre_popularity[column] = pd.Series(means[task.target].to_numpy(), index=genres)
-
+    genres = frame["track_genres"].explode().dropna().unique()
+    means, _ = smoothed_means(
+        frame["track_genres"],
+        target,
+        pd.Series([[genre] for genre in genres]),
+        target.mean(),
+        settings.smoothing,
+    )
     bundle = ScoringBundle(
-        genre_models, genre_classes, popularity_model, list(features.columns), genre_popularity
+        genre_models,
+        genre_classes,
+        popularity_model,
+        list(features.columns),
+        pd.Series(means[task.target].to_numpy(), index=genres),
     )
     metadata = {
         "scenario": SCORING_SCENARIO,
@@ -215,7 +219,7 @@ def score(bundle: ScoringBundle, tracks: pd.DataFrame, top: int = 3) -> pd.DataF
         return _empty_scores(top)
     features = track_matrix(tracks)
     out = pd.DataFrame(index=range(len(tracks)))
-    expected_popularity = {}
+    probabilities_by_task = {}
     for name in GENRE_TASKS:
         classes = bundle.genre_classes[name]
         probabilities = explain.aligned_probabilities(bundle.genre_models[name], features, classes)
@@ -223,14 +227,14 @@ def score(bundle: ScoringBundle, tracks: pd.DataFrame, top: int = 3) -> pd.DataF
         for rank in range(labels.shape[1]):
             out[f"{name}_{rank + 1}"] = labels[:, rank]
             out[f"{name}_{rank + 1}_probability"] = label_probabilities[:, rank]
-        if name == "track_genre":
-            lookup = bundle.genre_popularity["track_genres"].reindex(classes).to_numpy(dtype=float)
-            expected_popularity["track_genres_mean_popularity"] = probabilities @ np.nan_to_num(
-                lookup
-            )
-    popularity_features = pd.concat([features, pd.DataFrame(expected_popularity)], axis=1).reindex(
-        columns=bundle.popularity_columns
-    )
+        probabilities_by_task[name] = probabilities
+    # Expected mean popularity of the track's genres under its predicted 114-genre mix; the
+    # other derived columns stay missing (reindex fills NaN).
+    lookup = bundle.track_genre_popularity.reindex(bundle.genre_classes["track_genre"])
+    popularity_features = features.assign(
+        track_genres_mean_popularity=probabilities_by_task["track_genre"]
+        @ np.nan_to_num(lookup.to_numpy(dtype=float))
+    ).reindex(columns=bundle.popularity_columns)
     predicted = bundle.popularity_model.predict(popularity_features)
     out["predicted_popularity"] = np.clip(predicted, 0, 100)
     return out
