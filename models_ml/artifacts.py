@@ -13,6 +13,7 @@ not committed, recreated by every build.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -32,6 +33,16 @@ SCORING = "scoring"
 
 class ModelsUnavailableError(RuntimeError):
     """No trained models where they were expected."""
+
+
+def code_fingerprint() -> str:
+    """SHA-256 prefix of the models_ml source: a code change is a new run, and models saved
+    by other code are not loaded (their pickled classes may no longer match)."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def models_dir(path: str | os.PathLike[str] | None = None) -> Path:
@@ -106,4 +117,9 @@ def load_bundle(directory: Path) -> tuple[Any, dict[str, Any]]:
             f"{MODELS_DIR_ENV_VAR} / --models-dir at another models folder."
         )
     metadata = json.loads((directory / "metadata.json").read_text())
+    if metadata.get("code_fingerprint") != code_fingerprint():
+        raise ModelsUnavailableError(
+            f"{directory}: these models were saved by another version of models_ml "
+            f"(run {metadata.get('run_id')}); rebuild them with `make build` (or `dbt build`)."
+        )
     return joblib.load(bundle_path), metadata

@@ -38,19 +38,16 @@ def data_fingerprint(tracks: pd.DataFrame) -> str:
     return digest.hexdigest()[:16]
 
 
-def code_fingerprint() -> str:
-    """SHA-256 prefix of the models_ml source: a code change is a new run."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
 def make_run_id(fingerprint: str, settings: MLSettings) -> str:
     """Deterministic: the same data, settings, code and library versions give the same id."""
     payload = "|".join(
-        [fingerprint, settings.digest(), __version__, code_fingerprint(), sklearn.__version__]
+        [
+            fingerprint,
+            settings.digest(),
+            __version__,
+            artifacts.code_fingerprint(),
+            sklearn.__version__,
+        ]
     )
     return hashlib.sha256(payload.encode()).hexdigest()[:12]
 
@@ -144,7 +141,14 @@ def run(
     evaluated = time.perf_counter()
     tables = result_tables(results, run_id, fingerprint, settings, trained_at)
     bundle, metadata = fit_scoring_bundle(tracks, settings)
-    metadata.update({"run_id": run_id, "data_fingerprint": fingerprint, "trained_at": trained_at})
+    metadata.update(
+        {
+            "run_id": run_id,
+            "data_fingerprint": fingerprint,
+            "code_fingerprint": artifacts.code_fingerprint(),
+            "trained_at": trained_at,
+        }
+    )
     scored = time.perf_counter()
     artifacts.write_tables(tables, models_root / artifacts.EVALUATION)
     artifacts.save_bundle(bundle, metadata, models_root / artifacts.SCORING)

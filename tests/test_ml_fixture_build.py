@@ -6,6 +6,8 @@ predictions; the CLI is checked against the build's own scoring.
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -292,3 +294,15 @@ def test_cli_without_models_says_how_to_get_them(tmp_path: Path) -> None:
     result = run_cli("predict", str(NEW_TRACKS), "--models-dir", str(tmp_path / "none"))
     assert result.returncode == 2
     assert "no trained models" in result.stderr and "make build" in result.stderr
+
+
+def test_cli_refuses_models_saved_by_other_code(models_root: Path, tmp_path: Path) -> None:
+    copied = tmp_path / "models"
+    shutil.copytree(models_root / artifacts.SCORING, copied / artifacts.SCORING)
+    metadata_path = copied / artifacts.SCORING / "metadata.json"
+    metadata = json.loads(metadata_path.read_text())
+    metadata["code_fingerprint"] = "0" * 16
+    metadata_path.write_text(json.dumps(metadata))
+    result = run_cli("predict", str(NEW_TRACKS), "--models-dir", str(copied))
+    assert result.returncode == 2
+    assert "another version of models_ml" in result.stderr and "make build" in result.stderr
