@@ -27,10 +27,9 @@ final as (
         cast(support as bigint)         as support,
         cast(predicted_count as bigint) as predicted_count,
         cast(true_positives as bigint)  as true_positives,
-        cast(case when predicted_count > 0 then true_positives / predicted_count else 0 end as double) as precision,
-        cast(case when support > 0 then true_positives / support else 0 end as double)                 as recall,
-        cast(case when support + predicted_count > 0
-            then 2.0 * true_positives / (support + predicted_count) else 0 end as double)              as f1
+        cast({{ class_score('precision') }} as double) as precision,
+        cast({{ class_score('recall') }} as double)    as recall,
+        cast({{ class_score('f1') }} as double)        as f1
     from pooled
 )
 

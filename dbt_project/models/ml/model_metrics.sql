@@ -38,9 +38,9 @@ genre_rates as (
 genre_macro as (
     select
         run_id, task, scenario, model, fold,
-        avg(case when predicted_count > 0 then true_positives / predicted_count else 0 end) as macro_precision,
-        avg(case when support > 0 then true_positives / support else 0 end)                 as macro_recall,
-        avg(2.0 * true_positives / (support + predicted_count))                              as macro_f1
+        avg({{ class_score('precision') }}) as macro_precision,
+        avg({{ class_score('recall') }})    as macro_recall,
+        avg({{ class_score('f1') }})        as macro_f1
     from tallies
     group by run_id, task, scenario, model, fold
 ),
