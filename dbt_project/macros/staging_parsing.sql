@@ -141,9 +141,10 @@
 {%- endmacro %}
 
 
-{#- `<name>_raw` text columns for the shared specs, cleaned, from raw columns of the same name. -#}
-{% macro shared_raw_columns() -%}
-    {%- for spec in shared_parse_specs() %}
+{#- `<name>_raw` text columns for the parse specs (default: the shared ones), cleaned, from
+    raw columns of the same name. -#}
+{% macro shared_raw_columns(specs=none) -%}
+    {%- for spec in (specs if specs is not none else shared_parse_specs()) %}
         {{ clean_text(spec['name']) }} as {{ spec['name'] }}_raw{{ ',' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}

@@ -2,7 +2,9 @@
     Every file found is read (the on-run-start hook has checked each header); an empty folder
     gives an empty view with the same columns. Rows are not filtered: the quality layer
     decides from parse_issues and the values what is quarantined. -#}
-{%- set specs = shared_parse_specs()[1:] + [
+{#- The track id of a new track is a free-text label, not parsed as a Spotify id. -#}
+{%- set audio_specs = shared_parse_specs() | rejectattr('name', 'equalto', 'track_id') | list -%}
+{%- set specs = audio_specs + [
     {'name': 'time_signature', 'type': 'integer'},
     {'name': 'is_explicit', 'kind': 'boolean'},
 ] -%}
@@ -26,7 +28,7 @@ source as (
 source as (
     -- No file in the incoming folder: the same columns, no rows.
     select
-        {%- for column in ['filename', 'track_id', 'track_name', 'artists', 'explicit'] + (specs | map(attribute='name') | reject('equalto', 'is_explicit') | list) %}
+        {%- for column in ['filename', 'track_id', 'track_name', 'artists', 'explicit', 'time_signature'] + (audio_specs | map(attribute='name') | list) %}
         cast(null as varchar) as {{ column }}{{ ',' if not loop.last }}
         {%- endfor %}
     where false
@@ -50,9 +52,7 @@ renamed as (
         {{ clean_text('track_id') }}          as track_id,
         {{ clean_text('track_name') }}        as track_name,
         {{ clean_text('artists') }}           as artist_names,
-        {%- for spec in shared_parse_specs()[1:] %}
-        {{ clean_text(spec['name']) }} as {{ spec['name'] }}_raw,
-        {%- endfor %}
+        {{- shared_raw_columns(audio_specs) }},
         {{ clean_text('explicit') }}          as is_explicit_raw,
         {{ clean_text('time_signature') }}    as time_signature_raw
     from numbered
