@@ -1,6 +1,7 @@
 # spotify-warehouse: one entry point for people and CI.
 #
-#   make        set up .venv (pinned deps) if needed, then build the warehouse
+#   make        set up .venv (pinned deps) if needed, build the warehouse and train the models
+#               (dbt build), then write the static report site and print its index page
 #   make test   set up .venv if needed, then run the whole test suite
 #
 # Every target runs from the repository root, where dbt finds dbt_project.yml and profiles.yml.
@@ -11,9 +12,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := all
-.PHONY: all setup build docs test lint bench clean
+.PHONY: all setup build reports check-reports docs test lint bench clean
 
-all: build
+all: build reports
 
 # A fresh virtual environment with the exact versions in requirements.lock. Re-runs when
 # pyproject.toml or the lock file changes.
@@ -30,6 +31,15 @@ build: setup
 	@echo "Warehouse built: $${SPOTIFY_WAREHOUSE_PATH:-data/warehouse.duckdb}"
 	@echo "Models and evaluation results: $${SPOTIFY_MODELS_DIR:-data/models}"
 
+# The static report site (reports/site/ or $SPOTIFY_REPORTS_DIR), from the built warehouse.
+reports: setup
+	$(BIN)/python -m reports build
+
+# Open every page in headless Chromium (Debian chromium + chromium-driver), offline; writes
+# screenshots of the index, genre and trend pages into the site's screenshots/ folder.
+check-reports: setup
+	$(BIN)/python -m reports check
+
 docs: setup
 	$(BIN)/dbt docs generate
 
@@ -37,8 +47,8 @@ test: setup
 	$(BIN)/python -m pytest
 
 lint: setup
-	$(BIN)/ruff check models_ml tests bench
-	$(BIN)/ruff format --check models_ml tests bench
+	$(BIN)/ruff check models_ml reports tests bench
+	$(BIN)/ruff format --check models_ml reports tests bench
 
 bench: setup
 	$(BIN)/python bench/bench_dbt_build.py

@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from reports.build import BuildResult, build_site
 from tests.support import FIXTURE_VARS, REAL_INCOMING, REAL_RAW, DbtResult, run_dbt
 
 
@@ -48,3 +49,19 @@ def real_db(real_build: tuple[Path, Path, DbtResult]) -> Iterator[duckdb.DuckDBP
     connection = duckdb.connect(str(real_build[0]), read_only=True)
     yield connection
     connection.close()
+
+
+@pytest.fixture(scope="session")
+def fixture_site(
+    fixture_build: tuple[Path, DbtResult], tmp_path_factory: pytest.TempPathFactory
+) -> BuildResult:
+    """The site built from the fixture warehouse, with every chart spec validated."""
+    output = tmp_path_factory.mktemp("fixture_site") / "site"
+    return build_site(fixture_build[0], output, validate_charts=True)
+
+
+@pytest.fixture(scope="session")
+def real_site(real_build: tuple[Path, Path, DbtResult]) -> BuildResult:
+    """The site built from the real-data warehouse, as `make` builds it."""
+    warehouse, workdir, _ = real_build
+    return build_site(warehouse, workdir / "site")

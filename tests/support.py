@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,3 +105,26 @@ def scalar(connection: duckdb.DuckDBPyConnection, sql: str) -> object:
     rows = connection.execute(sql).fetchall()
     assert len(rows) == 1 and len(rows[0]) == 1, rows
     return rows[0][0]
+
+
+HOLD_LOCK = (
+    "import duckdb, sys, time\n"
+    "connection = duckdb.connect(sys.argv[1])\n"
+    "print('holding', flush=True)\n"
+    "time.sleep(120)\n"
+)
+
+
+@contextmanager
+def writer_holding(path: Path) -> Iterator[subprocess.Popen[str]]:
+    """Another process with the warehouse open for writing (a build, a notebook)."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "holding"
+        yield holder
+    finally:
+        holder.kill()
+        holder.wait()

@@ -8,37 +8,13 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from models_ml.warehouse import WarehouseUnavailableError, connect_readonly
-from tests.support import FIXTURE_VARS, DbtResult, run_dbt, scalar
-
-HOLD_LOCK = (
-    "import duckdb, sys, time\n"
-    "connection = duckdb.connect(sys.argv[1])\n"
-    "print('holding', flush=True)\n"
-    "time.sleep(120)\n"
-)
-
-
-@contextmanager
-def writer_holding(path: Path) -> Iterator[subprocess.Popen[str]]:
-    """Another process with the warehouse open for writing (a build, a notebook)."""
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(path)], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert holder.stdout is not None
-        assert holder.stdout.readline().strip() == "holding"
-        yield holder
-    finally:
-        holder.kill()
-        holder.wait()
+from tests.support import FIXTURE_VARS, DbtResult, run_dbt, scalar, writer_holding
 
 
 def sha256(path: Path) -> str:

@@ -70,6 +70,7 @@ EXPECTED_MART_ROWS = {
     "mart_genre_popularity": 66,
     "mart_genre_year_trends": 83,
     "mart_release_year_trends": 37,
+    "mart_feature_trends": 13,
 }
 
 FEATURES = ["danceability", "energy", "loudness", "valence", "tempo", "duration_ms"]
@@ -378,3 +379,24 @@ def test_marts_enforce_primary_keys(fixture_db: duckdb.DuckDBPyConnection) -> No
         ).fetchall()
     }
     assert {"dim_tracks", "dim_artists", "fct_track_features", "mart_release_year_trends"} <= keyed
+
+
+def test_feature_trends_match_least_squares(fixture_db: duckdb.DuckDBPyConnection) -> None:
+    """Slope and standard error of each measure's yearly means over the last 20 years,
+    recomputed with numpy from mart_release_year_trends."""
+    yearly = fixture_db.execute("select * from marts.mart_release_year_trends").fetchdf()
+    trends = fixture_db.execute("select * from marts.mart_feature_trends").fetchdf()
+    last_year = int(yearly["release_year"].max())
+    window = yearly[yearly["release_year"] > last_year - 20]
+    for row in trends.itertuples():
+        points = window[["release_year", f"avg_{row.feature}"]].dropna()
+        x, y = points["release_year"].to_numpy(float), points[f"avg_{row.feature}"].to_numpy()
+        slope, intercept = np.polyfit(x, y, 1)
+        residuals = y - (slope * x + intercept)
+        std_error = np.sqrt(residuals @ residuals / (len(x) - 2) / ((x - x.mean()) ** 2).sum())
+        assert (row.window_start_year, row.window_end_year) == (last_year - 19, last_year)
+        assert row.year_count == len(x)
+        assert row.slope_per_decade == pytest.approx(10 * slope, rel=1e-9, abs=1e-12)
+        assert row.slope_std_error_per_decade == pytest.approx(10 * std_error, rel=1e-6)
+        assert row.t_statistic == pytest.approx(slope / std_error, rel=1e-6)
+
