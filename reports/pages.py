@@ -46,18 +46,6 @@ TAXONOMIES = {
     "playlist_subgenre": "playlist subgenres (24)",
     "track_genre": "track genres (114)",
 }
-TREND_FEATURES = [
-    "danceability",
-    "energy",
-    "loudness",
-    "speechiness",
-    "acousticness",
-    "instrumentalness",
-    "liveness",
-    "valence",
-    "tempo",
-    "duration_sec",
-]
 SCENARIOS = ["catalog", "cold_start"]
 
 
@@ -265,10 +253,16 @@ def trends_page(runner: QueryRunner, validate: bool) -> Page:
     trends = runner("trends/feature_trends")
     book = ChartBook(runner, validate)
     book.add("popularity-by-year", yearly, charts.popularity_by_year, "trends/yearly")
+    # The features the yearly query selects, in its order (popularity has its own chart).
+    features = [
+        column.removeprefix("avg_")
+        for column in yearly.columns
+        if column.startswith("avg_") and column != "avg_popularity"
+    ]
     book.add(
         "features-by-year",
         yearly,
-        lambda frame: charts.yearly_feature_lines(frame, TREND_FEATURES),
+        lambda frame: charts.yearly_feature_lines(frame, features),
         "trends/yearly",
     )
     book.add("popularity-by-decade", decades, charts.decade_bars, "trends/decades")

@@ -71,6 +71,7 @@ EXPECTED_MART_ROWS = {
     "mart_genre_year_trends": 83,
     "mart_release_year_trends": 37,
     "mart_feature_trends": 13,
+    "mart_genre_top_tracks": 365,
 }
 
 FEATURES = ["danceability", "energy", "loudness", "valence", "tempo", "duration_ms"]
@@ -397,6 +398,33 @@ def test_feature_trends_match_least_squares(fixture_db: duckdb.DuckDBPyConnectio
         assert (row.window_start_year, row.window_end_year) == (last_year - 19, last_year)
         assert row.year_count == len(x)
         assert row.slope_per_decade == pytest.approx(10 * slope, rel=1e-9, abs=1e-12)
-        assert row.slope_std_error_per_decade == pytest.approx(10 * std_error, rel=1e-6)
-        assert row.t_statistic == pytest.approx(slope / std_error, rel=1e-6)
+        assert row.slope_std_error_per_decade == pytest.approx(10 * std_error, rel=1e-6, abs=1e-12)
+        if std_error < 1e-12:  # a constant series (time_signature on the fixture): no t
+            assert pd.isna(row.t_statistic)
+        else:
+            assert row.t_statistic == pytest.approx(slope / std_error, rel=1e-6)
 
+
+def test_genre_top_tracks_are_each_genres_most_popular(
+    fixture_db: duckdb.DuckDBPyConnection,
+) -> None:
+    """mart_genre_top_tracks against pandas: top 10 by popularity, then name, then id."""
+    genre_tracks = fixture_db.execute(
+        "select genres.taxonomy, genres.genre, tracks.track_id, tracks.track_name, "
+        "tracks.popularity from marts.bridge_track_genres as genres "
+        "inner join marts.dim_tracks as tracks on tracks.track_id = genres.track_id"
+    ).fetchdf()
+    ordered = genre_tracks.sort_values(
+        ["taxonomy", "genre", "popularity", "track_name", "track_id"],
+        ascending=[True, True, False, True, True],
+        na_position="last",
+    )
+    expected = ordered.groupby(["taxonomy", "genre"], sort=True).head(10)
+    expected = expected.assign(genre_rank=expected.groupby(["taxonomy", "genre"]).cumcount() + 1)
+    actual = fixture_db.execute(
+        "select taxonomy, genre, genre_rank, track_id from marts.mart_genre_top_tracks "
+        "order by taxonomy, genre, genre_rank"
+    ).fetchall()
+    assert actual == list(
+        expected[["taxonomy", "genre", "genre_rank", "track_id"]].itertuples(index=False, name=None)
+    )

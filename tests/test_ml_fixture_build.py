@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -26,7 +24,7 @@ from sklearn.metrics import (
 
 from models_ml import artifacts, scoring, training
 from models_ml.config import MLSettings
-from tests.support import FIXTURE_INCOMING, ROOT, DbtResult, scalar
+from tests.support import FIXTURE_INCOMING, DbtResult, run_module, scalar
 
 ML_TABLES = (
     "model_runs",
@@ -232,22 +230,11 @@ def test_cli_validation_agrees_with_the_warehouse_rules() -> None:
     assert np.isnan(undetected["tempo"]) and np.isnan(undetected["time_signature"])
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "models_ml", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
 def test_cli_prints_what_the_build_stored(
     fixture_db: duckdb.DuckDBPyConnection, models_root: Path
 ) -> None:
-    result = run_cli(
-        "predict", str(NEW_TRACKS), "--models-dir", str(models_root), "--format", "csv"
+    result = run_module(
+        "models_ml", "predict", str(NEW_TRACKS), "--models-dir", str(models_root), "--format", "csv"
     )
     assert result.returncode == 1, result.stderr  # some rows rejected
     printed = pd.read_csv(pd.io.common.StringIO(result.stdout))
@@ -284,14 +271,16 @@ def test_cli_explains_a_malformed_file(
         path.write_bytes(content)
     elif content is not None:
         path.write_text(content)
-    result = run_cli("predict", str(path), "--models-dir", str(models_root))
+    result = run_module("models_ml", "predict", str(path), "--models-dir", str(models_root))
     assert result.returncode == 2
     assert message in result.stderr and str(path) in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_cli_without_models_says_how_to_get_them(tmp_path: Path) -> None:
-    result = run_cli("predict", str(NEW_TRACKS), "--models-dir", str(tmp_path / "none"))
+    result = run_module(
+        "models_ml", "predict", str(NEW_TRACKS), "--models-dir", str(tmp_path / "none")
+    )
     assert result.returncode == 2
     assert "no trained models" in result.stderr and "make build" in result.stderr
 
@@ -303,6 +292,6 @@ def test_cli_refuses_models_saved_by_other_code(models_root: Path, tmp_path: Pat
     metadata = json.loads(metadata_path.read_text())
     metadata["code_fingerprint"] = "0" * 16
     metadata_path.write_text(json.dumps(metadata))
-    result = run_cli("predict", str(NEW_TRACKS), "--models-dir", str(copied))
+    result = run_module("models_ml", "predict", str(NEW_TRACKS), "--models-dir", str(copied))
     assert result.returncode == 2
     assert "another version of models_ml" in result.stderr and "make build" in result.stderr

@@ -12,8 +12,6 @@ import html
 import json
 import re
 import shutil
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -26,9 +24,9 @@ from reports.queries import all_query_names, query_sql, tables_read
 from tests.support import (
     FIXTURE_RAW,
     FIXTURE_VARS,
-    ROOT,
     DbtResult,
     run_dbt,
+    run_module,
     scalar,
     writer_holding,
 )
@@ -214,20 +212,14 @@ def test_refuses_to_replace_a_folder_it_did_not_write(
     assert (tmp_path / "notes.txt").read_text() == "keep me"
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "reports", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
 def test_missing_warehouse_names_what_to_run(tmp_path: Path) -> None:
-    result = run_cli(
-        "build", "--warehouse", str(tmp_path / "nowhere.duckdb"), "--output", str(tmp_path / "site")
+    result = run_module(
+        "reports",
+        "build",
+        "--warehouse",
+        str(tmp_path / "nowhere.duckdb"),
+        "--output",
+        str(tmp_path / "site"),
     )
     assert result.returncode == 2
     assert "warehouse not found" in result.stderr and "make build" in result.stderr
@@ -241,15 +233,17 @@ def test_locked_warehouse_says_who_holds_it(
     copy = tmp_path / "warehouse.duckdb"
     shutil.copyfile(fixture_build[0], copy)
     with writer_holding(copy) as holder:
-        result = run_cli("build", "--warehouse", str(copy), "--output", str(tmp_path / "site"))
+        result = run_module(
+            "reports", "build", "--warehouse", str(copy), "--output", str(tmp_path / "site")
+        )
     assert result.returncode == 2
     assert f"locked by process {holder.pid}" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_cli_prints_the_index_path(fixture_build: tuple[Path, DbtResult], tmp_path: Path) -> None:
-    result = run_cli(
-        "build", "--warehouse", str(fixture_build[0]), "--output", str(tmp_path / "site")
+    result = run_module(
+        "reports", "build", "--warehouse", str(fixture_build[0]), "--output", str(tmp_path / "site")
     )
     assert result.returncode == 0, result.stderr
     assert f"Open: {tmp_path / 'site' / 'index.html'}" in result.stdout

@@ -659,6 +659,8 @@ def test_number(value: float, digits: int, expected: str) -> None:
 PLAYLIST_GENRES = ["pop", "rap", "r&b"]
 FEATURES = ["danceability", "loudness", "tempo"]
 SCENARIOS = ["catalog", "cold_start"]
+#: The audio features the trends/yearly query selects.
+YEARLY_FEATURES = ["danceability", "energy", "loudness", "acousticness", "valence", "tempo"]
 
 
 def chart_inputs() -> dict[str, tuple[pd.DataFrame | None, Any]]:
@@ -720,7 +722,7 @@ def chart_inputs() -> dict[str, tuple[pd.DataFrame | None, Any]]:
             "track_count": [3000, 3100, 2900],
             "avg_popularity": [40.1, 42.3, 44.0],
             "hit_share": [0.1, 0.12, 0.15],
-            **{f"avg_{feature}": [0.5, 0.52, 0.55] for feature in pages.TREND_FEATURES},
+            **{f"avg_{feature}": [0.5, 0.52, 0.55] for feature in YEARLY_FEATURES},
             "explicit_share": [np.nan, 0.3, 0.35],
         }
     )
@@ -876,7 +878,7 @@ def chart_inputs() -> dict[str, tuple[pd.DataFrame | None, Any]]:
         "genre_profile_bars": (None, charts.genre_profile_bars),
         "yearly_feature_lines": (
             yearly,
-            lambda frame: charts.yearly_feature_lines(frame, pages.TREND_FEATURES),
+            lambda frame: charts.yearly_feature_lines(frame, YEARLY_FEATURES),
         ),
         "popularity_by_year": (yearly, charts.popularity_by_year),
         "decade_bars": (decades, charts.decade_bars),
