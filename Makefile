@@ -53,6 +53,7 @@ lint: setup
 bench: setup
 	$(BIN)/python bench/bench_dbt_build.py
 	$(BIN)/python bench/bench_ml.py
+	$(BIN)/python bench/bench_reports.py
 
 clean:
 	rm -rf target logs dbt_packages
