@@ -167,7 +167,7 @@ def test_every_mart_has_an_enforced_contract_and_documentation(
         for column in columns.values():
             assert column["description"].strip(), f"{node['name']}.{column['name']}: no description"
     marts = [node for node in models if node["schema"] == "marts"]
-    assert len(marts) == 10
+    assert len(marts) == 12
     for node in marts:
         assert node["config"]["contract"]["enforced"], node["name"]
         assert node["config"]["materialized"] == "table", node["name"]
