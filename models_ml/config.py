@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field, fields
-from typing import Literal
+from typing import ClassVar, Literal, Self
 
 TaskKind = Literal["classification", "regression"]
 
@@ -109,9 +109,40 @@ SCENARIOS: tuple[Scenario, ...] = (
 MODEL_NAMES: tuple[str, ...] = ("baseline", "reference_rf", "best")
 
 
+class OverridableSettings:
+    """Shared by the frozen settings dataclasses (MLSettings, DiscoverySettings): built from
+    a dbt var's overrides, and fingerprinted for the run id."""
+
+    #: How error messages name these settings ("ML", "discovery").
+    settings_label: ClassVar[str] = "settings"
+
+    @classmethod
+    def from_overrides(cls, overrides: dict[str, object]) -> Self:
+        """Defaults with some fields replaced (a dbt var); unknown keys fail, in words."""
+        known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        unknown = sorted(set(overrides) - known)
+        if unknown:
+            raise KeyError(
+                f"unknown {cls.settings_label} setting(s) {', '.join(unknown)}; "
+                f"known: {', '.join(sorted(known))}"
+            )
+        values = {
+            key: tuple(value) if isinstance(value, list) else value
+            for key, value in overrides.items()
+        }
+        return cls(**values)
+
+    def digest(self) -> str:
+        """A stable fingerprint of the settings (part of the run id)."""
+        payload = json.dumps(asdict(self), sort_keys=True, default=str)  # type: ignore[call-overload]
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
 @dataclass(frozen=True)
-class MLSettings:
+class MLSettings(OverridableSettings):
     """Knobs of one run. Defaults are the documented protocol; tests shrink the sample sizes."""
+
+    settings_label: ClassVar[str] = "ML"
 
     n_folds: int = 5
     seed: int = 20261121
@@ -136,26 +167,6 @@ class MLSettings:
     scenarios: tuple[str, ...] = tuple(scenario.name for scenario in SCENARIOS)
     n_jobs: int = 2
     extra: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def from_overrides(cls, overrides: dict[str, object]) -> MLSettings:
-        """Defaults with some fields replaced (the dbt var `ml_settings`); unknown keys fail."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(overrides) - known)
-        if unknown:
-            raise KeyError(
-                f"unknown ML setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
-            )
-        values = {
-            key: tuple(value) if isinstance(value, list) else value
-            for key, value in overrides.items()
-        }
-        return cls(**values)
-
-    def digest(self) -> str:
-        """A stable fingerprint of the settings (part of the run id)."""
-        payload = json.dumps(asdict(self), sort_keys=True, default=str)
-        return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
 def task_by_name(name: str) -> Task:

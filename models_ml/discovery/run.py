@@ -1,0 +1,204 @@
+"""One discovery run: every table of the Discovery feature from three DataFrames, and
+writing them as Parquet.
+
+`build_discovery` is pure (frames in, frames out; the dbt Python model passes the
+frames); `write_discovery` is the I/O edge. The tables:
+
+    track_clusters        track_id, cluster, distance_to_centre
+    cluster_profiles      cluster, cluster_name, track_count, share, avg_<feature>...,
+                          distinguishing_features, top_genres, top_playlist_genres
+    cluster_k_scores      k, silhouette, inertia, is_chosen
+    track_embedding_2d    track_id, method, x, y
+    embedding_components  method, component, explained_variance_share, loading_<feature>...
+    similar_tracks        track_id, rank, similar_track_id, distance
+    recommender_holdout   playlist_id, track_id, is_held_out
+    recommender_metrics   method, metric, value, playlist_count, segment
+    recommender_tuning    method, content_scoring, hybrid_weight, metric, value,
+                          playlist_count, is_chosen
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+import duckdb
+import pandas as pd
+
+from models_ml import artifacts
+from models_ml.config import OverridableSettings
+from models_ml.discovery.clusters import (
+    AUDIO_COLUMNS,
+    LOG_COLUMNS,
+    audio_matrix,
+    cluster_tracks,
+    embed_2d,
+    require_columns,
+)
+from models_ml.discovery.recommenders import (
+    CONTENT_SCORINGS,
+    evaluate_recommenders,
+    holdout_split,
+)
+from models_ml.discovery.similarity import similar_tracks
+
+TRACK_COLUMNS: tuple[str, ...] = ("track_id", "track_name", "artist_names", "popularity")
+GENRE_COLUMNS: tuple[str, ...] = ("track_id", "taxonomy", "genre")
+PLAYLIST_COLUMNS: tuple[str, ...] = ("playlist_id", "track_id")
+#: Columns holding lists of text (cluster_profiles).
+LIST_COLUMNS: tuple[str, ...] = ("distinguishing_features", "top_genres", "top_playlist_genres")
+
+
+@dataclass(frozen=True)
+class DiscoverySettings(OverridableSettings):
+    """Knobs of one discovery run. Defaults are the documented protocol; tests shrink them."""
+
+    settings_label: ClassVar[str] = "discovery"
+
+    #: Seed of every random step (k-means, silhouette sample, hold-out, random recommender).
+    seed: int = 20261121
+    #: The audio space (`clusters.audio_matrix`): features, and those taken as log1p.
+    audio_features: tuple[str, ...] = AUDIO_COLUMNS
+    log_features: tuple[str, ...] = LOG_COLUMNS
+    #: Numbers of clusters tried; the highest silhouette wins.
+    k_values: tuple[int, ...] = tuple(range(4, 13))
+    #: Tracks the silhouette is measured on (all pairwise distances: 10k is 100M pairs).
+    silhouette_sample_size: int = 10_000
+    #: k-means restarts per k. With 3 the silhouette curve was noisier on the catalog (one
+    #: k scored 0.147 instead of 0.165) and another k won.
+    kmeans_n_init: int = 10
+    #: Features listed per cluster, and genres listed per cluster.
+    n_distinguishing_features: int = 3
+    n_top_genres: int = 3
+    #: Similar tracks per track, and extra neighbours asked for to survive the same-song
+    #: filter (rows that still fall short ask again).
+    n_similar: int = 10
+    neighbour_margin: int = 5
+    #: Recommendations per playlist; the metrics are @ this k.
+    n_recommendations: int = 10
+    #: Share of each playlist's tracks held out, and the smallest playlist evaluated.
+    holdout_share: float = 0.2
+    holdout_min_tracks: int = 5
+    #: Hybrid content weights tried on the validation split (0 = co-occurrence alone).
+    hybrid_weights: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0, 2.0, 4.0)
+    #: Content scorings tried on the validation split (`recommenders.content_scores`).
+    content_scorings: tuple[str, ...] = CONTENT_SCORINGS
+    n_jobs: int = 2
+
+
+def _checked_inputs(
+    tracks: pd.DataFrame,
+    genres: pd.DataFrame,
+    playlists: pd.DataFrame,
+    settings: DiscoverySettings,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """tracks sorted by id (so row order cannot change a result) and distinct playlist rows;
+    errors name the input and what is wrong with it."""
+    require_columns(tracks, [*TRACK_COLUMNS, *settings.audio_features], "tracks")
+    require_columns(genres, GENRE_COLUMNS, "genres")
+    require_columns(playlists, PLAYLIST_COLUMNS, "playlists")
+    if tracks["track_id"].isna().any():
+        raise ValueError(f"tracks: {int(tracks['track_id'].isna().sum())} rows have no track_id")
+    duplicated = tracks["track_id"].duplicated()
+    if duplicated.any():
+        examples = list(tracks.loc[duplicated, "track_id"].head(3))
+        raise ValueError(f"tracks: track_id not unique ({int(duplicated.sum())}), e.g. {examples}")
+    rows = playlists[list(PLAYLIST_COLUMNS)].dropna().drop_duplicates()
+    outside = ~rows["track_id"].isin(tracks["track_id"])
+    if outside.any():
+        examples = list(rows.loc[outside, "track_id"].head(3))
+        raise ValueError(
+            f"playlists: {int(outside.sum())} rows name tracks missing from tracks, e.g. {examples}"
+        )
+    return tracks.sort_values("track_id", ignore_index=True), rows
+
+
+def build_discovery(
+    tracks: pd.DataFrame,
+    genres: pd.DataFrame,
+    playlists: pd.DataFrame,
+    settings: DiscoverySettings | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Every discovery table (see the module docstring) from the three input frames.
+
+    tracks: one row per track (track_id, track_name, artist_names, popularity and the audio
+    features); genres: track_id, taxonomy, genre; playlists: playlist_id, track_id.
+    Deterministic: the same frames and settings give the same tables, in any row order.
+    """
+    settings = settings or DiscoverySettings()
+    tracks, playlist_rows = _checked_inputs(tracks, genres, playlists, settings)
+    matrix, feature_names = audio_matrix(tracks, settings.audio_features, settings.log_features)
+    tables = cluster_tracks(
+        tracks,
+        matrix,
+        feature_names,
+        genres,
+        k_values=settings.k_values,
+        sample_size=settings.silhouette_sample_size,
+        seed=settings.seed,
+        n_init=settings.kmeans_n_init,
+        n_distinguishing=settings.n_distinguishing_features,
+        n_top_genres=settings.n_top_genres,
+    )
+    embedding, components = embed_2d(tracks, matrix, feature_names, settings.seed)
+    tables["track_embedding_2d"] = embedding
+    tables["embedding_components"] = components
+    tables["similar_tracks"] = similar_tracks(
+        tracks, matrix, settings.n_similar, settings.neighbour_margin, settings.n_jobs
+    )
+    holdout = holdout_split(
+        playlist_rows, settings.holdout_share, settings.holdout_min_tracks, settings.seed
+    )
+    evaluation = evaluate_recommenders(
+        holdout,
+        tracks,
+        matrix,
+        hybrid_weights=settings.hybrid_weights,
+        content_scorings=settings.content_scorings,
+        n_recommendations=settings.n_recommendations,
+        seed=settings.seed,
+        share=settings.holdout_share,
+        min_tracks=settings.holdout_min_tracks,
+    )
+    tables["recommender_holdout"] = holdout
+    tables["recommender_metrics"] = evaluation["recommender_metrics"]
+    tables["recommender_tuning"] = evaluation["recommender_tuning"]
+    return tables
+
+
+def _select_with_types(frame: pd.DataFrame) -> str:
+    """`select *`, with the list-of-text columns cast to VARCHAR[]: DuckDB infers a column of
+    only empty lists (a taxonomy no track carries) as NULL[], which readers cannot use."""
+    casts = [
+        f'cast("{column}" as varchar[]) as "{column}"'
+        for column in LIST_COLUMNS
+        if column in frame.columns
+    ]
+    return f"select * replace ({', '.join(casts)}) from frame" if casts else "select * from frame"
+
+
+def write_discovery(tables: dict[str, pd.DataFrame], folder: Path) -> None:
+    """Write each table as <folder>/<name>.parquet, all or nothing.
+
+    As `artifacts.write_tables` does: DuckDB writes the Parquet (no pyarrow needed) into a
+    temporary sibling folder that is swapped in whole, so a reader never sees half a run.
+    The list columns of cluster_profiles (`LIST_COLUMNS`) are Parquet lists of strings
+    (DuckDB VARCHAR[]); they read back as lists.
+    """
+    folder = Path(folder)
+    staging = artifacts._staging_dir(folder)
+    try:
+        with duckdb.connect() as connection:
+            for name, frame in tables.items():
+                connection.register("frame", frame)
+                target = str(staging / f"{name}.parquet").replace("'", "''")
+                connection.execute(
+                    f"copy ({_select_with_types(frame)}) to '{target}' (format parquet)"
+                )
+                connection.unregister("frame")
+        artifacts._swap_in(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
