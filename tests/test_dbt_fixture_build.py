@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.support import FIXTURE_RAW, RAW_SOURCES_FILTER, scalar
+from tests.support import FIXTURE_RAW, RAW_SOURCES_FILTER, ROOT, scalar
 
 # (source, data row number) -> reasons, in the order the rules report them.
 EXPECTED_QUARANTINE: dict[tuple[str, int], list[str]] = {
@@ -72,6 +72,9 @@ EXPECTED_MART_ROWS = {
     "mart_release_year_trends": 37,
     "mart_feature_trends": 13,
     "mart_genre_top_tracks": 365,
+    "bridge_playlist_tracks": 184,
+    "dim_playlists": 157,
+    "mart_mood_playlists": 208,
 }
 
 FEATURES = ["danceability", "energy", "loudness", "valence", "tempo", "duration_ms"]
@@ -428,3 +431,65 @@ def test_genre_top_tracks_are_each_genres_most_popular(
     assert actual == list(
         expected[["taxonomy", "genre", "genre_rank", "track_id"]].itertuples(index=False, name=None)
     )
+
+
+def test_mood_playlists_match_the_seed_ranges(fixture_db: duckdb.DuckDBPyConnection) -> None:
+    """mart_mood_playlists against pandas: tracks inside every range of the mood, one id per
+    song (most popular kept), by popularity, then closeness to the ranges' middle, then id."""
+    moods = pd.read_csv(ROOT / "dbt_project" / "seeds" / "moods.csv")
+    tracks = fixture_db.execute(
+        "select * from marts.fct_track_features inner join "
+        "(select track_id, track_name, artist_names from marts.dim_tracks) using (track_id)"
+    ).fetchdf()
+    expected = []
+    for mood, ranges in moods.groupby("mood"):
+        inside = np.ones(len(tracks), dtype=bool)
+        distance = np.zeros(len(tracks))
+        for row in ranges.itertuples():
+            values = tracks[row.feature]
+            inside &= values.between(row.min_value, row.max_value).to_numpy()
+            half = (row.max_value - row.min_value) / 2
+            distance += (values - (row.min_value + row.max_value) / 2).abs().to_numpy() / half
+        fitting = tracks[inside].assign(centre_distance=distance[inside] / len(ranges))
+        fitting = fitting.assign(
+            song=fitting["track_name"].str.strip().str.lower()
+            + "|"
+            + fitting["artist_names"].str.strip().str.lower()
+        )
+        fitting = fitting.sort_values(
+            ["popularity", "track_id"], ascending=[False, True]
+        ).drop_duplicates("song")
+        fitting = fitting.sort_values(
+            ["popularity", "centre_distance", "track_id"], ascending=[False, True, True]
+        ).head(50)
+        expected += [(mood, rank, track) for rank, track in enumerate(fitting["track_id"], 1)]
+    actual = fixture_db.execute(
+        "select mood, mood_rank, track_id from marts.mart_mood_playlists order by mood, mood_rank"
+    ).fetchall()
+    assert actual == expected
+    chill = fixture_db.execute("select track_id from marts.mood_playlist('chill', size := 3)")
+    assert [row[0] for row in chill.fetchall()] == [
+        track for mood, rank, track in expected if mood == "chill" and rank <= 3
+    ]
+    assert fixture_db.execute("select count(*) from marts.mood_playlist('nope')").fetchall() == [
+        (0,)
+    ]
+
+
+def test_playlist_bridge_is_the_distinct_accepted_pairs(
+    fixture_db: duckdb.DuckDBPyConnection,
+) -> None:
+    pairs = fixture_db.execute(
+        "select distinct playlist_id, track_id from intermediate.int_playlist_tracks_validated "
+        "where is_accepted order by all"
+    ).fetchall()
+    bridge = fixture_db.execute(
+        "select playlist_id, track_id from marts.bridge_playlist_tracks order by all"
+    ).fetchall()
+    assert bridge == pairs
+    sizes = fixture_db.execute(
+        "select count(*) from marts.dim_playlists as playlists "
+        "inner join (select playlist_id, count(*) as n from marts.bridge_playlist_tracks "
+        "group by 1) as counted using (playlist_id) where counted.n <> playlists.track_count"
+    ).fetchall()
+    assert sizes == [(0,)]
