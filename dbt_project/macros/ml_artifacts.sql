@@ -23,3 +23,13 @@
         where run_id in (select run_id from {{ ref('int_ml_models_trained') }})
     )
 {%- endmacro %}
+
+
+{#- Rows of a discovery table (clusters, similar tracks, recommender evaluation) written by
+    this build's discovery run (the Python model int_discovery_built). -#}
+{% macro discovery_current_run(name) -%}
+    (
+        select * from read_parquet('{{ ml_models_dir() | replace("'", "''") }}/discovery/{{ name }}.parquet')
+        where run_id in (select run_id from {{ ref('int_discovery_built') }})
+    )
+{%- endmacro %}
