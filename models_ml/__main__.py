@@ -1,11 +1,17 @@
-"""Command line: score a CSV of new tracks with the saved models, without the warehouse.
+"""Command line: score new tracks, and ask for recommendations.
 
     python -m models_ml predict FILE.csv [--models-dir DIR] [--format table|csv]
+    python -m models_ml recommend (--like TRACK_ID | --mood NAME) [--size N] [--warehouse DB]
 
 Prints, per accepted row, the top-3 genres (114-genre taxonomy) and the top playlist genre
 with their probabilities and the predicted popularity; rows that break a quality rule are
 listed on stderr with their reasons. Exit status: 0 all rows scored, 1 some rows rejected,
 2 the file or the models could not be used (the message says why).
+
+`recommend` reads the built warehouse (read-only): the 10 tracks nearest to a track by audio
+(ml.similar_tracks), or a mood playlist (marts.mart_mood_playlists). Exit status 0, or 2 with
+a one-line message for an unknown track id or mood, or a warehouse that is missing, locked
+or not built yet.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from collections.abc import Sequence
 import pandas as pd
 
 from models_ml import artifacts, scoring
+from models_ml import recommend as recommendations
+from models_ml.warehouse import WarehouseUnavailableError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,6 +37,16 @@ def _parser() -> argparse.ArgumentParser:
         help=f"models folder (default: ${artifacts.MODELS_DIR_ENV_VAR} or data/models)",
     )
     predict.add_argument("--format", choices=("table", "csv"), default="table")
+    recommend = commands.add_parser("recommend", help="similar tracks, or a mood playlist")
+    wanted = recommend.add_mutually_exclusive_group(required=True)
+    wanted.add_argument("--like", metavar="TRACK_ID", help="tracks that sound like this one")
+    wanted.add_argument("--mood", metavar="NAME", help="a mood playlist (e.g. chill, party)")
+    recommend.add_argument("--size", type=int, default=10, help="how many tracks (default 10)")
+    recommend.add_argument(
+        "--warehouse",
+        help="DuckDB file (default: $SPOTIFY_WAREHOUSE_PATH or data/warehouse.duckdb)",
+    )
+    recommend.add_argument("--format", choices=("table", "csv"), default="table")
     return parser
 
 
@@ -77,10 +95,29 @@ def predict(file: str, models_dir: str | None, output_format: str) -> int:
     return 1 if len(rejected) else 0
 
 
+def recommend(arguments: argparse.Namespace) -> int:
+    try:
+        heading, table = recommendations.run(
+            arguments.like, arguments.mood, arguments.warehouse, arguments.size
+        )
+    except (recommendations.RecommendationError, WarehouseUnavailableError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if arguments.format == "csv":
+        table.to_csv(sys.stdout, index=False, float_format="%.4f")
+    else:
+        print(heading)
+        with pd.option_context("display.width", 200, "display.max_columns", None):
+            print(table.to_string(index=False, float_format=lambda value: f"{value:.3f}"))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
     if arguments.command == "predict":
         return predict(arguments.file, arguments.models_dir, arguments.format)
+    if arguments.command == "recommend":
+        return recommend(arguments)
     return 2  # unreachable: argparse requires a command
 
 

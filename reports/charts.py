@@ -509,3 +509,68 @@ def correlation_bars(correlations: pd.DataFrame) -> alt.Chart:
         )
         .properties(width=420, height=max(100, 22 * len(rows)))
     )
+
+
+def cluster_map(sample: pd.DataFrame) -> alt.Chart:
+    """Tracks on the 2-D projection of their audio features, coloured by cluster."""
+    return (
+        alt.Chart(sample)
+        .mark_circle(size=14, opacity=0.65)
+        .encode(
+            x=alt.X("x:Q", title="first principal component"),
+            y=alt.Y("y:Q", title="second principal component"),
+            color=alt.Color("cluster_name:N", title="cluster"),
+            tooltip=[
+                alt.Tooltip("track_name:N", title="track"),
+                alt.Tooltip("primary_artist_name:N", title="artist"),
+                alt.Tooltip("track_genres:N", title="genres"),
+                alt.Tooltip("cluster_name:N", title="cluster"),
+            ],
+        )
+        .properties(width=620, height=420)
+    )
+
+
+def cluster_choice(scores: pd.DataFrame) -> alt.LayerChart:
+    """Silhouette score per number of clusters; the chosen k is marked."""
+    line = (
+        alt.Chart(scores)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("k:O", title="number of clusters (k)"),
+            y=alt.Y("silhouette:Q", title="silhouette (sample)", scale=alt.Scale(zero=False)),
+            tooltip=[
+                alt.Tooltip("k:O"),
+                alt.Tooltip("silhouette:Q", format=".4f"),
+                alt.Tooltip("inertia:Q", format=",.0f"),
+            ],
+        )
+    )
+    chosen = (
+        alt.Chart(scores[scores["is_chosen"]])
+        .mark_point(size=160, shape="diamond", filled=True, color="#c0504d")
+        .encode(x="k:O", y="silhouette:Q", tooltip=[alt.Tooltip("k:O", title="chosen k")])
+    )
+    return (line + chosen).properties(width=360, height=200)
+
+
+def recommender_bars(metrics: pd.DataFrame) -> alt.Chart:
+    """Precision, recall and NDCG at 10 per recommender, on the same hold-out."""
+    return (
+        alt.Chart(metrics)
+        .mark_bar()
+        .encode(
+            x=alt.X("value:Q", title=None),
+            y=alt.Y("method:N", title=None, sort=None),
+            color=alt.Color("method:N", legend=None),
+            column=alt.Column("metric:N", title=None),
+            tooltip=[
+                alt.Tooltip("method:N"),
+                alt.Tooltip("metric:N"),
+                alt.Tooltip("value:Q", format=".4f"),
+                alt.Tooltip("playlist_count:Q", title="playlists", format=","),
+            ],
+        )
+        .properties(width=180, height=140)
+        .resolve_scale(x="independent")
+    )

@@ -26,6 +26,7 @@ REPORTS: list[tuple[str, str, str]] = [
     ("model.html", "Model card", "report_model_card"),
     ("quality.html", "Data quality", "report_data_quality"),
     ("insights.html", "Insights", "report_insights"),
+    ("discover.html", "Discover", "report_discover"),
     ("tracks.html", "Track search", "report_track_search"),
 ]
 
@@ -38,6 +39,7 @@ PAGE_QUERY_FOLDERS: dict[str, tuple[str, ...]] = {
     "model.html": ("model",),
     "quality.html": ("quality",),
     "insights.html": ("insights", "index/model_kpis", "trends/feature_trends"),
+    "discover.html": ("discover",),
     "tracks.html": ("tracks",),
 }
 
@@ -448,3 +450,44 @@ def tracks_page(runner: QueryRunner, validate: bool, slugs: dict[tuple[str, str]
         )
     context = {"tracks": table(runner, tracks, "tracks/top_tracks")}
     return Page("tracks.html", "tracks.html", "Track search", context, queries=runner.take_log())
+
+
+def discover_page(runner: QueryRunner, validate: bool) -> Page:
+    """Clusters on the audio map, mood playlists, recommender evaluation, similar tracks."""
+    sample = runner("discover/map_sample")
+    axes = runner("discover/map_axes")
+    profiles = runner("discover/cluster_profiles")
+    choice = runner("discover/cluster_choice")
+    moods = runner("discover/mood_playlists")
+    metrics = runner("discover/recommender_metrics")
+    similar = runner("discover/similar_to_top_tracks")
+    book = ChartBook(runner, validate)
+    book.add("cluster-map", sample, charts.cluster_map, "discover/map_sample")
+    book.add("cluster-choice", choice, charts.cluster_choice, "discover/cluster_choice")
+    overall = metrics[metrics["segment"] == "all"] if not metrics.empty else metrics
+    book.add("recommenders", overall, charts.recommender_bars, "discover/recommender_metrics")
+    evaluation = (
+        metrics.pivot_table(
+            index=["segment", "method"], columns="metric", values="value", aggfunc="first"
+        ).reset_index()
+        if not metrics.empty
+        else metrics
+    )
+    chosen = choice[choice["is_chosen"]] if not choice.empty else choice
+    context = {
+        "profiles": table(runner, profiles, "discover/cluster_profiles"),
+        "chosen_k": records(chosen)[0] if not chosen.empty else None,
+        "moods": {mood: records(rows) for mood, rows in moods.groupby("mood", sort=True)}
+        if not moods.empty
+        else {},
+        "moods_no_data": None if not moods.empty else runner.problem("discover/mood_playlists"),
+        "evaluation": table(runner, evaluation, "discover/recommender_metrics"),
+        "playlist_count": int(metrics["playlist_count"].max()) if not metrics.empty else None,
+        "similar": table(runner, similar, "discover/similar_to_top_tracks"),
+        "axes": dict(
+            zip(axes.get("component", []), axes.get("explained_variance_share", []), strict=True)
+        ),
+    }
+    return Page(
+        "discover.html", "discover.html", "Discover", context, book.charts, runner.take_log()
+    )

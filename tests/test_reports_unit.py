@@ -869,6 +869,37 @@ def chart_inputs() -> dict[str, tuple[pd.DataFrame | None, Any]]:
             "pair_count": [116128] * 3,
         }
     )
+    # discover/map_sample, discover/cluster_choice, discover/recommender_metrics
+    map_sample = pd.DataFrame(
+        {
+            "x": [0.1, -1.2, 2.3],
+            "y": [0.5, 0.0, -0.7],
+            "cluster": [0, 1, 1],
+            "cluster_name": ["happy, danceable", "acoustic, calm", "acoustic, calm"],
+            "track_name": ["A", HOSTILE, "C"],
+            "primary_artist_name": ["X", "Y", "Z"],
+            "track_genres": ["pop", None, "acoustic, folk"],
+        }
+    )
+    k_scores = pd.DataFrame(
+        {
+            "run_id": "r",
+            "k": [4, 5, 6],
+            "silhouette": [0.15, 0.16, 0.155],
+            "inertia": [9e5, 8e5, 7.5e5],
+            "is_chosen": [False, True, False],
+        }
+    )
+    recommender_metrics = pd.DataFrame(
+        {
+            "run_id": "r",
+            "segment": "all",
+            "method": ["random", "hybrid", "random", "hybrid"],
+            "metric": ["precision@10", "precision@10", "ndcg@10", "ndcg@10"],
+            "value": [0.0, 0.02, 0.0, 0.025],
+            "playlist_count": 468,
+        }
+    )
     critical = insights.critical_t(20)
     return {
         "popularity_bars": (leaderboard, charts.popularity_bars),
@@ -893,6 +924,9 @@ def chart_inputs() -> dict[str, tuple[pd.DataFrame | None, Any]]:
         "confusion_heatmap": (confusion, charts.confusion_heatmap),
         "reason_bars": (reasons, charts.reason_bars),
         "correlation_bars": (correlations, charts.correlation_bars),
+        "cluster_map": (map_sample, charts.cluster_map),
+        "cluster_choice": (k_scores, charts.cluster_choice),
+        "recommender_bars": (recommender_metrics, charts.recommender_bars),
     }
 
 
