@@ -132,10 +132,13 @@ class OverridableSettings:
         }
         return cls(**values)
 
+    def as_json(self) -> str:
+        """Every setting as canonical JSON: recorded with each run, and what `digest` hashes."""
+        return json.dumps(asdict(self), sort_keys=True, default=str)  # type: ignore[call-overload]
+
     def digest(self) -> str:
         """A stable fingerprint of the settings (part of the run id)."""
-        payload = json.dumps(asdict(self), sort_keys=True, default=str)  # type: ignore[call-overload]
-        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+        return hashlib.sha256(self.as_json().encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)

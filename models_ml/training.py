@@ -11,7 +11,6 @@ import hashlib
 import json
 import resource
 import time
-from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -110,7 +109,7 @@ def result_tables(
     runs["parameters"] = runs["parameters"].map(lambda value: json.dumps(value, sort_keys=True))
     runs["features"] = runs["features"].map(list)
     runs["data_fingerprint"] = fingerprint
-    runs["settings"] = json.dumps(asdict(settings), sort_keys=True, default=str)
+    runs["settings"] = settings.as_json()
     runs["n_folds"] = settings.n_folds
     runs["seed"] = settings.seed
     runs["trained_at"] = trained_at

@@ -63,11 +63,7 @@ def model(dbt, session):
                 "built_at": built_at,
                 "n_tracks": len(tracks),
                 "n_playlist_rows": len(playlists),
-                "settings": json.dumps(
-                    {key: list(value) if isinstance(value, tuple) else value
-                     for key, value in settings.__dict__.items()},
-                    sort_keys=True,
-                ),
+                "settings": settings.as_json(),
                 "models_dir": str(folder),
                 "total_seconds": time.perf_counter() - started,
             }
