@@ -5,6 +5,7 @@
     the condition holds and NULL otherwise. `rejection_reasons(checks)` joins the parse issues
     found in staging and every rule that fires into one ';'-separated list, NULL for a clean
     row. Every code (the part before ':') is documented in the seed quality_rules.csv.
+    A line the loader could not read as a record (malformed_line) gets that reason alone.
 
     Conditions on a NULL value yield NULL, so a missing value is reported once, by staging
     (missing_value:<column>), not again as out of range.
@@ -15,8 +16,12 @@
 {%- endmacro %}
 
 
+{#- A malformed line has no values to check: its one reason is staging's malformed_line. -#}
 {% macro rejection_reasons(checks) -%}
-    nullif(concat_ws(';', parse_issues, {{ checks | join(',\n        ') }}), '')
+    case
+        when malformed_detail is not null then parse_issues
+        else nullif(concat_ws(';', parse_issues, {{ checks | join(',\n        ') }}), '')
+    end
 {%- endmacro %}
 
 

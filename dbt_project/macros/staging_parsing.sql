@@ -65,9 +65,29 @@
         {{ parse_boolean(raw_column) }}
     {%- elif kind == 'date' -%}
         {{ parse_release_date(raw_column) }}
+    {%- elif spec['type'] == 'double' -%}
+        {{ parse_finite_double(raw_column) }}
     {%- else -%}
-        try_cast({{ raw_column }} as {{ spec['type'] }})
+        {{ parse_whole_number(raw_column, spec['type']) }}
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- A double, or NULL when the text is not a number or is NaN / infinite ('NaN', 'inf',
+    '1e999' overflow): those are no measurement, so the row is quarantined as unparseable. -#}
+{% macro parse_finite_double(column) -%}
+    case when isfinite(try_cast({{ column }} as double)) then try_cast({{ column }} as double) end
+{%- endmacro %}
+
+
+{#- An integer column: a finite number without a fractional part ('73', '73.0', '1e3'), in
+    range of the type. DuckDB's own cast would round '1.5' to 2 and read '0x10' as 16, so a
+    malformed value would pass silently; here those are NULL and quarantined. -#}
+{% macro parse_whole_number(column, type) -%}
+    case
+        when {{ parse_finite_double(column) }} = floor({{ parse_finite_double(column) }})
+            then try_cast({{ parse_finite_double(column) }} as {{ type }})
+    end
 {%- endmacro %}
 
 
@@ -80,12 +100,15 @@
 
 
 {#- A ';'-separated list of reason codes, NULL when every value parsed:
+      malformed_line                the line is not a CSV record of the header's width (the
+                                    loader's malformed_detail says why); nothing else is
+                                    reported for it, as it has no values
       missing_value:<column>        the value is empty and the column is required
       unparseable_<kind>:<column>   the value is present but is not a number, boolean or date
       malformed_id:<column>         the value is present but is not a 22-character Spotify id
     Specs with required = false may be empty. -#}
 {% macro parse_issues(specs) -%}
-    nullif(concat_ws(';',
+    case when malformed_detail is not null then 'malformed_line' else nullif(concat_ws(';',
         {%- for spec in specs %}
         case
             when {{ spec['name'] }}_raw is null
@@ -94,7 +117,7 @@
                 then '{{ parse_failure_code(spec) }}:{{ spec['name'] }}'
         end{{ ',' if not loop.last }}
         {%- endfor %}
-    ), '')
+    ), '') end
 {%- endmacro %}
 
 
@@ -157,3 +180,29 @@
     {%- endfor %}
 {%- endmacro %}
 
+
+
+{#- The columns the raw_csv loader adds to every raw table (models_ml/raw_csv.py). -#}
+{% macro raw_line_columns() -%}
+    {{ return(['source_file', 'source_row_number', 'source_line_number', 'malformed_detail', 'raw_line']) }}
+{%- endmacro %}
+
+
+{#- The raw record as a JSON object of its text values, keyed by the file's own column names
+    (read from the loaded raw table, so columns staging does not use are kept too); for a
+    malformed line, {"raw_line": <its text>}. -#}
+{% macro raw_values_json(relation) -%}
+    {%- if not execute -%}{{ return("cast(null as json)") }}{%- endif -%}
+    {%- set names = [] -%}
+    {%- for column in adapter.get_columns_in_relation(relation) if column.name not in raw_line_columns() -%}
+        {%- do names.append(column.name) -%}
+    {%- endfor -%}
+    case
+        when malformed_detail is null then json_object(
+            {%- for name in names %}
+            '{{ name }}', {{ adapter.quote(name) }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        )
+        else json_object('raw_line', raw_line)
+    end
+{%- endmacro %}

@@ -2,10 +2,16 @@
     Runs at the start of every dbt invocation (on-run-start in dbt_project.yml).
 
     Checks every raw file declared in the sources (`meta.raw_file`) before any model reads
-    it, so that a wrong path, an empty or binary file, or an export with a renamed column
-    stops the build with a message naming the file and the problem, instead of a binder
-    error deep inside a staging view. The column list to expect is the list of columns
-    documented for the source table in _spotify__sources.yml.
+    it, so that a wrong path, an empty, binary or compressed-but-truncated file, or an export
+    with a renamed column stops the build with one line naming the file and the problem,
+    instead of an error deep inside a staging model. The header is judged by the very reader
+    that loads the file for staging (models_ml/raw_csv.py, called through the SQL function
+    raw_csv_problem() that the raw_csv plugin registers), so the check and the load cannot
+    disagree. The columns to expect are those documented for the source table in
+    _spotify__sources.yml (less those marked meta.optional).
+
+    Broken lines inside a file with a good header do not stop anything: they are loaded as
+    malformed rows and quarantined (malformed_line).
 -#}
 {% macro validate_raw_sources() %}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
@@ -39,49 +45,18 @@
 
 {% macro check_raw_file(path, required_columns, source_label) %}
     {%- set sql_path = path | replace("'", "''") -%}
-    {%- set hint = 'set the dbt var raw_data_dir or the SPOTIFY_RAW_DIR environment variable (README: "Pointing the build at other files")' -%}
+    {%- set hint = 'set the dbt var raw_data_dir or the SPOTIFY_RAW_DIR environment variable (README: "Pointing the build at other raw files")' -%}
 
     {%- set found = run_query("select count(*) from glob('" ~ sql_path ~ "')").columns[0].values()[0] -%}
     {%- if found == 0 -%}
         {{ exceptions.raise_compiler_error(path ~ ": raw file for source " ~ source_label ~ " not found; " ~ hint) }}
     {%- endif -%}
 
-    {#- Read the first line as plain text: no dialect sniffing, so a binary or non-CSV
-        file yields a clear message here rather than a sniffer error. -#}
-    {%- set first_line_query -%}
-        select header_line
-        from read_csv(
-            '{{ sql_path }}',
-            header = false,
-            auto_detect = false,
-            columns = {'header_line': 'VARCHAR'},
-            delim = chr(31),
-            quote = '',
-            escape = '',
-            ignore_errors = true,
-            strict_mode = false
-        )
-        limit 1
+    {%- set columns_sql -%}
+        [{%- for name in required_columns -%}'{{ name | replace("'", "''") }}'{{ ',' if not loop.last }}{%- endfor -%}]::varchar[]
     {%- endset -%}
-    {%- set rows = run_query(first_line_query).columns[0].values() -%}
-    {%- if rows | length == 0 or rows[0] is none or rows[0] | trim == '' -%}
-        {{ exceptions.raise_compiler_error(path ~ ": file is empty; expected a CSV with a header row holding " ~ required_columns | join(', ')) }}
-    {%- endif -%}
-
-    {%- set header = rows[0] -%}
-    {%- if ',' not in header -%}
-        {{ exceptions.raise_compiler_error(path ~ ": not a comma-separated CSV file (its first line holds no comma-separated header); expected columns " ~ required_columns | join(', ')) }}
-    {%- endif -%}
-
-    {%- set present = [] -%}
-    {%- for name in header.split(',') -%}
-        {%- do present.append(name | trim | replace('"', '')) -%}
-    {%- endfor -%}
-    {%- set missing = [] -%}
-    {%- for name in required_columns if name not in present -%}
-        {%- do missing.append(name) -%}
-    {%- endfor -%}
-    {%- if missing | length > 0 -%}
-        {{ exceptions.raise_compiler_error(path ~ ": column" ~ ('s ' if missing | length > 1 else ' ') ~ "'" ~ missing | join("', '") ~ "' missing from the header (source " ~ source_label ~ ")") }}
+    {%- set problem = run_query("select raw_csv_problem('" ~ sql_path ~ "', " ~ columns_sql ~ ")").columns[0].values()[0] -%}
+    {%- if problem is not none -%}
+        {{ exceptions.raise_compiler_error(problem ~ (" (source " ~ source_label ~ ")" if "missing from the header" in problem else "; expected a CSV with a header row holding " ~ required_columns | join(', '))) }}
     {%- endif -%}
 {% endmacro %}

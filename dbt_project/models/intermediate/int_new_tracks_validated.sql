@@ -22,6 +22,7 @@ final as (
     select
         source_file,
         source_row_number,
+        source_line_number,
         track_id,
         track_name,
         artist_names,
@@ -34,6 +35,8 @@ final as (
         coalesce(time_signature in (0, 1), false)                            as is_time_signature_undetected,
         rejection_reasons,
         rejection_reasons is null                                            as is_accepted,
+        malformed_detail,
+        raw_line,
         raw_values
     from checked
 )

@@ -23,6 +23,7 @@ final as (
     select
         source_file,
         source_row_number,
+        source_line_number,
         track_id,
         track_name,
         artist_name,
@@ -42,6 +43,8 @@ final as (
         {{ nullify_undetected_tempo() }},
         rejection_reasons,
         rejection_reasons is null as is_accepted,
+        malformed_detail,
+        raw_line,
         raw_values
     from checked
 )

@@ -1,6 +1,6 @@
 {#- One row per (quarantined row, reason): the long form of quarantined_rows.rejection_reasons,
     split into the rule code and the column it was found in, and joined to the rule's
-    documentation, so reasons can be counted and explained. -#}
+    documentation, so reasons can be counted and explained. malformed_line names no column. -#}
 with
 
 quarantined as (
@@ -30,7 +30,7 @@ final as (
         cast(exploded.reason_position as integer)   as reason_position,
         exploded.reason,
         {{ dbt.split_part('exploded.reason', "':'", 1) }} as rule_code,
-        {{ dbt.split_part('exploded.reason', "':'", 2) }} as column_name,
+        nullif({{ dbt.split_part('exploded.reason', "':'", 2) }}, '') as column_name,
         rules.description                           as rule_description
     from exploded
     left join rules

@@ -1,6 +1,6 @@
-{#- One row per row of the new-track CSVs in the incoming folder, typed like the raw files.
-    Every file found is read (the on-run-start hook has checked each header); an empty folder
-    gives an empty view with the same columns. Rows are not filtered: the quality layer
+{#- One row per data line of the new-track CSVs in the incoming folder, typed like the raw
+    files. Every file found is read (the on-run-start hook has checked each header); an empty
+    folder gives an empty view with the same columns. Rows are not filtered: the quality layer
     decides from parse_issues and the values what is quarantined. -#}
 {#- The track id of a new track is a free-text label, not parsed as a Spotify id. -#}
 {%- set audio_specs = shared_parse_specs() | rejectattr('name', 'equalto', 'track_id') | list -%}
@@ -8,60 +8,47 @@
     {'name': 'time_signature', 'type': 'integer'},
     {'name': 'is_explicit', 'kind': 'boolean'},
 ] -%}
-{%- set files = raw_files(var('incoming_dir', env_var('SPOTIFY_INCOMING_DIR', 'data/incoming')) ~ '/*.csv') -%}
--- depends_on: {{ source('incoming', 'new_tracks') }}
 
 with
 
-{% if files | length > 0 %}
 source as (
-    -- Columns no file has (the optional ones) come in as NULL through the union by name.
+    -- The loaded lines of every file in the incoming folder (none at all is fine). A column
+    -- no file has (the optional labels, or every column when the folder is empty) comes in
+    -- as NULL through the union by name.
     select * from {{ source('incoming', 'new_tracks') }}
     union all by name
     select
-        cast(null as varchar) as track_id,
-        cast(null as varchar) as track_name,
-        cast(null as varchar) as artists
-    where false
-),
-{% else %}
-source as (
-    -- No file in the incoming folder: the same columns, no rows.
-    select
-        {%- for column in ['filename', 'track_id', 'track_name', 'artists', 'explicit', 'time_signature'] + (audio_specs | map(attribute='name') | list) %}
+        {%- for column in ['track_id', 'track_name', 'artists', 'explicit', 'time_signature'] + (audio_specs | map(attribute='name') | list) %}
         cast(null as varchar) as {{ column }}{{ ',' if not loop.last }}
         {%- endfor %}
     where false
 ),
-{% endif %}
-
-numbered as (
-    -- 1-based row number over all files, in file-name order then file order.
-    select
-        row_number() over () as source_row_number,
-        to_json(source)      as raw_values,
-        source.*
-    from source
-),
 
 renamed as (
+    -- Row and line numbers count within each file (the loader's).
     select
+        source_file,
         source_row_number,
-        raw_values,
-        regexp_extract(filename, '[^/\\]*$')  as source_file,
+        source_line_number,
+        malformed_detail,
+        raw_line,
+        {{ raw_values_json(source('incoming', 'new_tracks')) }} as raw_values,
         {{ clean_text('track_id') }}          as track_id,
         {{ clean_text('track_name') }}        as track_name,
         {{ clean_text('artists') }}           as artist_names,
         {{- shared_raw_columns(audio_specs) }},
         {{ clean_text('explicit') }}          as is_explicit_raw,
         {{ clean_text('time_signature') }}    as time_signature_raw
-    from numbered
+    from source
 ),
 
 typed as (
     select
         source_file,
         source_row_number,
+        source_line_number,
+        malformed_detail,
+        raw_line,
         track_id,
         track_name,
         artist_names,
@@ -75,6 +62,7 @@ final as (
     select
         source_file,
         source_row_number,
+        source_line_number,
         track_id,
         track_name,
         artist_names,
@@ -85,6 +73,8 @@ final as (
         tempo,
         time_signature,
         parse_issues,
+        malformed_detail,
+        raw_line,
         raw_values
     from typed
 )

@@ -1,5 +1,6 @@
-{#- One row per raw row of the 114-genre tracks file, typed. Rows are not filtered here:
-    the quality layer decides from `parse_issues` and the values what is quarantined. -#}
+{#- One row per data line of the 114-genre tracks file, typed. Rows are not filtered here:
+    the quality layer decides from `parse_issues` and the values what is quarantined. A
+    malformed line (the loader's malformed_detail) comes through with NULL values. -#}
 {%- set specs = shared_parse_specs() + [
     {'name': 'popularity', 'type': 'integer'},
     {'name': 'time_signature', 'type': 'integer'},
@@ -12,20 +13,16 @@ source as (
     select * from {{ source('spotify', 'tracks') }}
 ),
 
-numbered as (
-    -- The CSV scan preserves file order (preserve_insertion_order), so this is the
-    -- 1-based data row number in the file, header excluded.
-    select
-        row_number() over () as source_row_number,
-        to_json(source)      as raw_values,
-        source.*
-    from source
-),
-
 renamed as (
+    -- source_row_number / source_line_number: the line's position in the file, given by
+    -- the loader, so they never shift after a malformed line.
     select
+        source_file,
         source_row_number,
-        raw_values,
+        source_line_number,
+        malformed_detail,
+        raw_line,
+        {{ raw_values_json(source('spotify', 'tracks')) }} as raw_values,
         {{- shared_raw_columns() }},
         {{ clean_text('track_name') }}       as track_name,
         {{ clean_text('album_name') }}       as album_name,
@@ -34,13 +31,16 @@ renamed as (
         {{ clean_text('popularity') }}       as popularity_raw,
         {{ clean_text('explicit') }}         as is_explicit_raw,
         {{ clean_text('time_signature') }}   as time_signature_raw
-    from numbered
+    from source
 ),
 
 typed as (
     select
-        '{{ var("tracks_file") }}' as source_file,
+        source_file,
         source_row_number,
+        source_line_number,
+        malformed_detail,
+        raw_line,
         track_name,
         album_name,
         artist_names,
@@ -55,6 +55,7 @@ final as (
     select
         source_file,
         source_row_number,
+        source_line_number,
         track_id,
         track_name,
         album_name,
@@ -68,6 +69,8 @@ final as (
         tempo,
         time_signature,
         parse_issues,
+        malformed_detail,
+        raw_line,
         raw_values
     from typed
 )

@@ -1,5 +1,6 @@
-{#- One row per raw row of the TidyTuesday playlist file, typed. R wrote missing text as
-    'NA', which becomes NULL here. Rows are not filtered: the quality layer decides. -#}
+{#- One row per data line of the TidyTuesday playlist file, typed. R wrote missing text as
+    'NA', which becomes NULL here. Rows are not filtered: the quality layer decides. A
+    malformed line (the loader's malformed_detail) comes through with NULL values. -#}
 {%- set specs = shared_parse_specs() + [
     {'name': 'popularity', 'type': 'integer'},
     {'name': 'release_date', 'kind': 'date', 'required': false},
@@ -11,19 +12,15 @@ source as (
     select * from {{ source('tidytuesday', 'playlist_tracks') }}
 ),
 
-numbered as (
-    -- 1-based data row number in the file (the CSV scan preserves file order).
-    select
-        row_number() over () as source_row_number,
-        to_json(source)      as raw_values,
-        source.*
-    from source
-),
-
 renamed as (
+    -- The line's position in the file comes from the loader (never shifts).
     select
+        source_file,
         source_row_number,
-        raw_values,
+        source_line_number,
+        malformed_detail,
+        raw_line,
+        {{ raw_values_json(source('tidytuesday', 'playlist_tracks')) }} as raw_values,
         {{- shared_raw_columns() }},
         {{ clean_text('track_name', ['NA']) }}              as track_name,
         {{ clean_text('track_artist', ['NA']) }}            as artist_name,
@@ -35,13 +32,16 @@ renamed as (
         {{ clean_text('playlist_subgenre') }}               as playlist_subgenre,
         {{ clean_text('track_popularity') }}                as popularity_raw,
         {{ clean_text('track_album_release_date', ['NA']) }} as release_date_raw
-    from numbered
+    from source
 ),
 
 typed as (
     select
-        '{{ var("playlist_tracks_file") }}' as source_file,
+        source_file,
         source_row_number,
+        source_line_number,
+        malformed_detail,
+        raw_line,
         track_name,
         artist_name,
         album_id,
@@ -61,6 +61,7 @@ final as (
     select
         source_file,
         source_row_number,
+        source_line_number,
         track_id,
         track_name,
         artist_name,
@@ -79,6 +80,8 @@ final as (
         {{- column_list(audio_feature_columns()) }}
         tempo,
         parse_issues,
+        malformed_detail,
+        raw_line,
         raw_values
     from typed
 )

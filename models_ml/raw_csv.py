@@ -1,0 +1,268 @@
+"""Reading raw CSV exports so that every line of a file is accounted for.
+
+The warehouse reads its raw files (the tracks file, the playlist file, every incoming CSV)
+through this module, as a dbt-duckdb plugin (`Plugin` below, configured in profiles.yml):
+each source table becomes `raw.<table>`, one row per data line of the file, before staging
+types anything. DuckDB's own CSV reader is fast, but with a malformed line it either sniffs a
+different column layout for the whole file or skips the line, and it cannot hand back a line
+that is not UTF-8; so the lines are split here, in Python, under rules that are written down
+and never guessed:
+
+- Dialect: comma delimiter, double-quote quoting with `""` as the escaped quote (RFC 4180),
+  no escape character, the first line is the header. Nothing is sniffed.
+- A line ends at LF; a CR before the LF (CRLF) is dropped; a UTF-8 byte-order mark at the
+  start of the file is dropped; a last line without a newline is a line. One line is one
+  record: a quoted field never spans lines (no export this project reads has one).
+- A data line becomes a record when it is UTF-8 text without NUL bytes, parses as one CSV
+  record (strictly: no unterminated quote, nothing after a closing quote, no field over
+  MAX_FIELD_CHARS) and has as many fields as the header. Any other line is kept as a
+  *malformed* row: its fields are NULL, `malformed_detail` says what was wrong ("expected
+  21 fields, found 6") and `raw_line` holds its text (cut to RAW_LINE_CHARS).
+- `source_row_number` is the line's position among the data lines (header excluded) and
+  `source_line_number` its line in the file (header = line 1), so numbers never shift
+  after a malformed line.
+
+Files may be gzip-compressed (detected by their magic bytes, whatever the name).
+The on-run-start hook calls `header_problem` through the SQL function raw_csv_problem(),
+so the header is judged by exactly the reader staging uses.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import gzip
+import os
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+#: Python's csv limit on one field; a longer field makes the line malformed.
+MAX_FIELD_CHARS = 131_072
+#: How much of a malformed line the quarantine keeps.
+RAW_LINE_CHARS = 1_000
+#: Columns the reader adds to every record; a header may not use these names.
+LINE_COLUMNS = (
+    "source_file",
+    "source_row_number",
+    "source_line_number",
+    "malformed_detail",
+    "raw_line",
+)
+_GZIP_MAGIC = b"\x1f\x8b"
+_BOM = b"\xef\xbb\xbf"
+
+csv.field_size_limit(MAX_FIELD_CHARS)
+
+
+class RawFileError(ValueError):
+    """A raw file that cannot be read at all; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """One file split into lines: its header fields and its data lines (bytes, in order)."""
+
+    path: Path
+    header: list[str]
+    lines: list[bytes]
+
+
+def read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The file's bytes, decompressed when it is gzip (by content, not by name)."""
+    path = Path(path)
+    if not path.is_file():
+        raise RawFileError(f"{path}: file not found")
+    data = path.read_bytes()
+    if data.startswith(_GZIP_MAGIC):
+        try:
+            return gzip.decompress(data)
+        except (EOFError, OSError, zlib.error) as error:
+            raise RawFileError(
+                f"{path}: not a complete GZIP file, the download may be cut short ({error})"
+            ) from error
+    return data
+
+
+def split_lines(data: bytes) -> list[bytes]:
+    """Lines of a file: split at LF, CR of a CRLF dropped, BOM dropped, no empty last line."""
+    if data.startswith(_BOM):
+        data = data[len(_BOM) :]
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    return [line[:-1] if line.endswith(b"\r") else line for line in lines]
+
+
+_CSV_ERRORS = {
+    "unexpected end of data": "unterminated quoted field",
+    "expected after": "text after a closing quote",
+    "field larger than field limit": f"a field is longer than {MAX_FIELD_CHARS:,} characters",
+    "new-line character seen in unquoted field": "carriage return inside an unquoted field",
+    "line contains nul": "NUL byte in the line",
+}
+
+
+def parse_line(line: bytes, expected_fields: int | None = None) -> tuple[list[str] | None, str | None]:
+    """One line's fields, or None and what is wrong with it."""
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return None, f"not valid UTF-8 (byte 0x{line[error.start]:02x} at position {error.start + 1})"
+    if "\x00" in text:
+        return None, f"NUL byte at position {text.index(chr(0)) + 1}"
+    if text.strip() == "":
+        return None, "blank line"
+    if '"' in text or "\r" in text:
+        fields, problem = _parse_quoted(text)
+        if fields is None:
+            return None, problem
+    else:  # No quote: the CSV record is the text split at commas (the common, fast case).
+        fields = text.split(",")
+    if len(text) > MAX_FIELD_CHARS and any(len(field) > MAX_FIELD_CHARS for field in fields):
+        return None, f"a field is longer than {MAX_FIELD_CHARS:,} characters"
+    if expected_fields is not None and len(fields) != expected_fields:
+        return None, f"expected {expected_fields} fields, found {len(fields)}"
+    return fields, None
+
+
+def _parse_quoted(text: str) -> tuple[list[str] | None, str | None]:
+    """A line with quotes (or a CR) through Python's csv module, strictly."""
+    try:
+        fields = next(csv.reader([text], strict=True))
+    except csv.Error as error:
+        message = str(error)
+        for needle, detail in _CSV_ERRORS.items():
+            if needle in message.lower():
+                return None, detail
+        return None, f"not a CSV record ({message})"
+    return fields, None
+
+
+def header_names(fields: Sequence[str]) -> list[str]:
+    """Column names from header fields: trimmed; an empty name becomes columnNN (DuckDB's)."""
+    width = len(str(len(fields) - 1))
+    return [field.strip() or f"column{index:0{width}d}" for index, field in enumerate(fields)]
+
+
+def open_raw_file(path: str | os.PathLike[str]) -> RawFile:
+    """Split a file into its header and data lines; RawFileError when there is no header."""
+    path = Path(path)
+    lines = split_lines(read_bytes(path))
+    if not lines or (len(lines) == 1 and lines[0].strip() == b""):
+        raise RawFileError(f"{path}: file is empty")
+    fields, problem = parse_line(lines[0])
+    if fields is None:
+        raise RawFileError(
+            f"{path}: not a comma-separated CSV file (its first line, the header, is not "
+            f"readable: {problem})"
+        )
+    if len(fields) < 2:
+        raise RawFileError(
+            f"{path}: not a comma-separated CSV file (its first line holds no comma-separated "
+            "header)"
+        )
+    names = header_names(fields)
+    taken = sorted(set(names) & set(LINE_COLUMNS))
+    if taken:
+        raise RawFileError(f"{path}: the header uses reserved column names {taken}")
+    return RawFile(path, names, lines[1:])
+
+
+def header_problem(path: str, required: Iterable[str] | None) -> str | None:
+    """What stops the build for this file: unreadable, no header, required columns missing."""
+    try:
+        raw = open_raw_file(path)
+    except RawFileError as error:
+        return str(error)
+    missing = [name for name in (required or []) if name not in raw.header]
+    if missing:
+        plural = "s" if len(missing) > 1 else ""
+        names = "', '".join(missing)
+        return f"{path}: column{plural} '{names}' missing from the header"
+    return None
+
+
+def records(raw: RawFile) -> pd.DataFrame:
+    """One row per data line: the line columns, then every header column as text."""
+    expected = len(raw.header)
+    values: list[list[str | None]] = []
+    details: list[str | None] = []
+    raw_lines: list[str | None] = []
+    empty: list[str | None] = [None] * expected
+    for line in raw.lines:
+        fields, problem = parse_line(line, expected)
+        details.append(problem)
+        if fields is None:
+            text = line[: RAW_LINE_CHARS * 4].decode("utf-8", "backslashreplace")[:RAW_LINE_CHARS]
+            values.append(empty)
+            raw_lines.append(text)
+        else:
+            values.append(fields)
+            raw_lines.append(None)
+    count = len(raw.lines)
+    frame = pd.DataFrame(values, columns=raw.header, dtype=object)
+    # A name repeated in the header keeps its first column, as a lookup by name would.
+    frame = frame.loc[:, ~frame.columns.duplicated()]
+    lines = pd.DataFrame(
+        {
+            "source_file": [raw.path.name] * count,
+            "source_row_number": pd.Series(range(1, count + 1), dtype="int64"),
+            "source_line_number": pd.Series(range(2, count + 2), dtype="int64"),
+            "malformed_detail": pd.Series(details, dtype=object),
+            "raw_line": pd.Series(raw_lines, dtype=object),
+        }
+    )
+    return pd.concat([lines, frame], axis=1)
+
+
+def read_records(pattern: str, optional: bool = False) -> pd.DataFrame:
+    """Every data line of the file, or of every file a glob matches (columns united by name).
+
+    A missing file is an error unless `optional` (a folder of incoming files may be empty);
+    no file at all gives an empty frame with the line columns only.
+    """
+    paths = sorted(glob.glob(pattern)) if optional else [pattern]
+    frames = [records(open_raw_file(path)) for path in paths]
+    if not frames:
+        return pd.DataFrame({name: pd.Series(dtype=object) for name in LINE_COLUMNS}).astype(
+            {"source_row_number": "int64", "source_line_number": "int64"}
+        )
+    return pd.concat(frames, ignore_index=True, sort=False)
+
+
+try:  # The plugin base exists where dbt-duckdb is installed (always, in this project).
+    from dbt.adapters.duckdb.plugins import BasePlugin
+except ImportError:  # pragma: no cover - the reader functions work without dbt
+    BasePlugin = object  # type: ignore[assignment,misc]
+
+
+class Plugin(BasePlugin):  # type: ignore[misc,valid-type]
+    """dbt-duckdb plugin: a source with `meta: {plugin: raw_csv, raw_file: PATH}` is loaded
+    as a table of its lines (see the module docstring); `optional_file: true` reads every
+    file a glob matches, or none."""
+
+    def configure_connection(self, conn: Any) -> None:
+        """raw_csv_problem(path, required_columns) for the on-run-start validation hook."""
+        import duckdb
+
+        conn.create_function(
+            "raw_csv_problem",
+            header_problem,
+            [duckdb.sqltype("VARCHAR"), duckdb.list_type(duckdb.sqltype("VARCHAR"))],
+            duckdb.sqltype("VARCHAR"),
+            null_handling="special",
+            side_effects=True,
+        )
+
+    def load(self, source_config: Any) -> pd.DataFrame:
+        pattern = source_config["raw_file"]
+        try:
+            return read_records(pattern, optional=bool(source_config.get("optional_file")))
+        except RawFileError as error:
+            # dbt prints this line; the build stops at this source's staging model.
+            raise RuntimeError(str(error)) from None
