@@ -1,7 +1,8 @@
 # spotify-warehouse: one entry point for people and CI.
 #
 #   make        set up .venv (pinned deps) if needed, build the warehouse and train the models
-#               (dbt build), then write the static report site and print its index page
+#               (dbt build, as an atomic refresh), then write the static report site and print
+#               its index page
 #   make test   set up .venv if needed, then run the whole test suite
 #
 # Every target runs from the repository root, where dbt finds dbt_project.yml and profiles.yml.
@@ -25,9 +26,11 @@ $(STAMP): pyproject.toml requirements.lock
 
 setup: $(STAMP)
 
+# An atomic refresh (models_ml/refresh.py): dbt build into a new file beside the warehouse,
+# swapped in only when every model and data test succeeded. Extra dbt arguments go in
+# DBT_ARGS, e.g. make build DBT_ARGS="--vars '{hit_popularity_threshold: 75}'".
 build: setup
-	@$(BIN)/python -m models_ml.warehouse check-writable
-	$(BIN)/dbt build
+	$(BIN)/python -m models_ml.refresh $(DBT_ARGS)
 	@echo "Warehouse built: $${SPOTIFY_WAREHOUSE_PATH:-data/warehouse.duckdb}"
 	@echo "Models and evaluation results: $${SPOTIFY_MODELS_DIR:-data/models}"
 

@@ -1,9 +1,12 @@
 """Command line: score new tracks, and ask for recommendations.
 
-    python -m models_ml predict FILE.csv [--models-dir DIR] [--format table|csv]
+    python -m models_ml predict FILE.csv [--warehouse DB | --run RUN_ID] [--models-dir DIR]
+                                         [--format table|csv]
     python -m models_ml recommend (--like TRACK_ID | --mood NAME) [--size N] [--warehouse DB]
 
-Prints, per accepted row, the top-3 genres (114-genre taxonomy) and the top playlist genre
+`predict` uses the scoring models of the run the warehouse's ml tables name (so the CLI and
+ml.new_track_predictions always agree), or of the run given with --run. Prints, per accepted
+row, the top-3 genres (114-genre taxonomy) and the top playlist genre
 with their probabilities and the predicted popularity; rows that break a quality rule are
 listed on stderr with their reasons. Exit status: 0 all rows scored, 1 some rows rejected,
 2 the file or the models could not be used (the message says why).
@@ -24,7 +27,7 @@ import pandas as pd
 
 from models_ml import artifacts, scoring
 from models_ml import recommend as recommendations
-from models_ml.warehouse import WarehouseUnavailableError
+from models_ml.warehouse import WarehouseUnavailableError, connect_readonly, warehouse_path
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,6 +39,12 @@ def _parser() -> argparse.ArgumentParser:
         "--models-dir",
         help=f"models folder (default: ${artifacts.MODELS_DIR_ENV_VAR} or data/models)",
     )
+    predict.add_argument(
+        "--warehouse",
+        help="DuckDB file naming the run to use (default: $SPOTIFY_WAREHOUSE_PATH or "
+        "data/warehouse.duckdb)",
+    )
+    predict.add_argument("--run", metavar="RUN_ID", help="use this run's models instead")
     predict.add_argument("--format", choices=("table", "csv"), default="table")
     recommend = commands.add_parser("recommend", help="similar tracks, or a mood playlist")
     wanted = recommend.add_mutually_exclusive_group(required=True)
@@ -50,13 +59,41 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def predict(file: str, models_dir: str | None, output_format: str) -> int:
+def scoring_run(run_id: str | None, warehouse: str | None) -> str:
+    """The run whose models score: --run, else the one the warehouse's ml tables name."""
+    if run_id:
+        return run_id
+    connection = connect_readonly(warehouse)
+    try:
+        found = artifacts.warehouse_run_id(connection)
+    finally:
+        connection.close()
+    if found is None:
+        raise artifacts.ModelsUnavailableError(
+            f"{warehouse_path(warehouse)}: the warehouse holds no trained run (ml.model_runs); "
+            "build it with `make build`, or name a run with --run"
+        )
+    return found
+
+
+def predict(
+    file: str,
+    models_dir: str | None,
+    output_format: str,
+    warehouse: str | None = None,
+    run_id: str | None = None,
+) -> int:
     try:
         raw = scoring.read_new_tracks(file)
+        run = scoring_run(run_id, warehouse)
         bundle, metadata = artifacts.load_bundle(
-            artifacts.models_dir(models_dir) / artifacts.SCORING
+            artifacts.scoring_dir(artifacts.models_dir(models_dir), run)
         )
-    except (scoring.NewTracksError, artifacts.ModelsUnavailableError) as error:
+    except (
+        scoring.NewTracksError,
+        artifacts.ModelsUnavailableError,
+        WarehouseUnavailableError,
+    ) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
@@ -115,7 +152,13 @@ def recommend(arguments: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
     if arguments.command == "predict":
-        return predict(arguments.file, arguments.models_dir, arguments.format)
+        return predict(
+            arguments.file,
+            arguments.models_dir,
+            arguments.format,
+            arguments.warehouse,
+            arguments.run,
+        )
     if arguments.command == "recommend":
         return recommend(arguments)
     return 2  # unreachable: argparse requires a command

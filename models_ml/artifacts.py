@@ -2,13 +2,18 @@
 
 One `dbt build` trains once (the Python model int_ml_models_trained) and leaves:
 
-    <models dir>/evaluation/<table>.parquet   the long tables the ml.* SQL models publish
-    <models dir>/scoring/bundle.joblib         the fitted models that score new tracks
-    <models dir>/scoring/metadata.json         run id, features, classes, versions
+    <models dir>/evaluation/<table>.parquet           the long tables the ml.* SQL models
+                                                      publish (read by the build only)
+    <models dir>/scoring/<run id>/bundle.joblib       the fitted models that score new tracks
+    <models dir>/scoring/<run id>/metadata.json       run id, features, classes, versions
 
+Scoring models are kept per run id, so a build that trains but then fails (or is killed)
+never replaces the models of the run the warehouse names: `predict` and the build's own
+scoring load the run that the warehouse's ml.model_runs names (`run_for_warehouse`). The
+newest KEEP_RUNS runs are kept, and never the one the live warehouse names is removed.
 Each folder is written to a temporary sibling and swapped in whole, so a reader never sees
 half a run. Parquet goes through DuckDB (no pyarrow needed). The folder is build output:
-not committed, recreated by every build.
+not committed.
 """
 
 from __future__ import annotations
@@ -29,6 +34,10 @@ DEFAULT_MODELS_DIR = Path("data/models")
 MODELS_DIR_ENV_VAR = "SPOTIFY_MODELS_DIR"
 EVALUATION = "evaluation"
 SCORING = "scoring"
+#: Scoring runs kept in <models dir>/scoring/ (plus the live warehouse's, if older).
+KEEP_RUNS = 3
+#: Set by the atomic refresh: the run id the live warehouse names, never pruned.
+PROTECTED_RUN_ENV_VAR = "SPOTIFY_PROTECTED_RUN_ID"
 
 
 class ModelsUnavailableError(RuntimeError):
@@ -108,12 +117,52 @@ def save_bundle(bundle: Any, metadata: dict[str, Any], directory: Path) -> None:
         raise
 
 
+def scoring_dir(models_root: Path, run_id: str) -> Path:
+    """Where the scoring models of one run live."""
+    return models_root / SCORING / run_id
+
+
+def prune_scoring_runs(
+    models_root: Path, keep: int = KEEP_RUNS, protect: set[str] | None = None
+) -> list[str]:
+    """Remove all but the `keep` most recently saved scoring runs and the protected ones;
+    return the removed run ids. A run's age is its folder's modification time."""
+    root = models_root / SCORING
+    if not root.is_dir():
+        return []
+    runs = sorted(
+        (path for path in root.iterdir() if path.is_dir() and not path.name.startswith(".")),
+        key=lambda path: path.stat().st_mtime_ns,
+        reverse=True,
+    )
+    protected = set(protect or ()) | {
+        value for value in [os.environ.get(PROTECTED_RUN_ENV_VAR)] if value
+    }
+    removed = []
+    for path in runs[keep:]:
+        if path.name not in protected:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path.name)
+    return removed
+
+
+def warehouse_run_id(connection: duckdb.DuckDBPyConnection) -> str | None:
+    """The training run whose results the warehouse publishes (ml.model_runs), if any."""
+    try:
+        rows = connection.execute("select distinct run_id from ml.model_runs").fetchall()
+    except duckdb.CatalogException:
+        return None
+    if len(rows) != 1:
+        return None
+    return str(rows[0][0])
+
+
 def load_bundle(directory: Path) -> tuple[Any, dict[str, Any]]:
     bundle_path = directory / "bundle.joblib"
     if not bundle_path.exists():
         raise ModelsUnavailableError(
             f"{directory}: no trained models found. Build the warehouse first with "
-            "`make build` (or `dbt build`), which trains and saves them here; or point "
+            "`make build`, which trains and saves them here; or point "
             f"{MODELS_DIR_ENV_VAR} / --models-dir at another models folder."
         )
     metadata = json.loads((directory / "metadata.json").read_text())

@@ -107,12 +107,15 @@ _CSV_ERRORS = {
 }
 
 
-def parse_line(line: bytes, expected_fields: int | None = None) -> tuple[list[str] | None, str | None]:
+def parse_line(
+    line: bytes, expected_fields: int | None = None
+) -> tuple[list[str] | None, str | None]:
     """One line's fields, or None and what is wrong with it."""
     try:
         text = line.decode("utf-8")
     except UnicodeDecodeError as error:
-        return None, f"not valid UTF-8 (byte 0x{line[error.start]:02x} at position {error.start + 1})"
+        byte = line[error.start]
+        return None, f"not valid UTF-8 (byte 0x{byte:02x} at position {error.start + 1})"
     if "\x00" in text:
         return None, f"NUL byte at position {text.index(chr(0)) + 1}"
     if text.strip() == "":
@@ -250,6 +253,11 @@ class Plugin(BasePlugin):  # type: ignore[misc,valid-type]
         """raw_csv_problem(path, required_columns) for the on-run-start validation hook."""
         import duckdb
 
+        # dbt-duckdb runs `CREATE SCHEMA IF NOT EXISTS raw` before loading each source; two
+        # staging models loading their sources on two threads into a new warehouse then fail
+        # with "Catalog write-write conflict on create with raw". Created once here, the
+        # schema exists before any thread starts.
+        conn.execute("create schema if not exists raw")
         conn.create_function(
             "raw_csv_problem",
             header_problem,

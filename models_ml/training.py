@@ -150,7 +150,8 @@ def run(
     )
     scored = time.perf_counter()
     artifacts.write_tables(tables, models_root / artifacts.EVALUATION)
-    artifacts.save_bundle(bundle, metadata, models_root / artifacts.SCORING)
+    artifacts.save_bundle(bundle, metadata, artifacts.scoring_dir(models_root, run_id))
+    artifacts.prune_scoring_runs(models_root, protect={run_id})
     timings = {
         "evaluation_seconds": evaluated - started,
         "scoring_fit_seconds": scored - evaluated,

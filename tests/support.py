@@ -47,19 +47,13 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
-def run_dbt(
-    args: list[str],
-    workdir: Path,
-    warehouse: Path,
-    dbt_vars: dict[str, str] | None = None,
-    extra_env: dict[str, str] | None = None,
-    timeout: float = 600,
-) -> DbtResult:
-    """Run `dbt ARGS` from the repo root with the warehouse and artefacts under `workdir`.
+def dbt_env(
+    workdir: Path, warehouse: Path, extra_env: dict[str, str] | None = None
+) -> dict[str, str]:
+    """The environment of a test build: its own warehouse and models folder under `workdir`.
 
-    Trained models go to `workdir/models`, never to the developer's data/models.
+    A developer's own locations must not leak into a test build.
     """
-    # A developer's own locations must not leak into a test build.
     private = {"SPOTIFY_RAW_DIR", "SPOTIFY_INCOMING_DIR", "SPOTIFY_MODELS_DIR"}
     env = {key: value for key, value in os.environ.items() if key not in private}
     env.update(
@@ -72,26 +66,44 @@ def run_dbt(
         }
     )
     env.update(extra_env or {})
-    command = [
-        dbt_executable(),
-        *args,
-        "--target-path",
-        str(workdir / "target"),
-        "--log-path",
-        str(workdir / "logs"),
-    ]
+    return env
+
+
+def dbt_options(workdir: Path, dbt_vars: dict[str, str] | None = None) -> list[str]:
+    """dbt flags that keep a test build's artefacts under `workdir`, plus its vars."""
+    options = ["--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs")]
     if dbt_vars:
-        command += ["--vars", _yaml_dict(dbt_vars)]
+        options += ["--vars", _yaml_dict(dbt_vars)]
+    return options
+
+
+def run_dbt(
+    args: list[str],
+    workdir: Path,
+    warehouse: Path,
+    dbt_vars: dict[str, str] | None = None,
+    extra_env: dict[str, str] | None = None,
+    timeout: float = 600,
+) -> DbtResult:
+    """Run `dbt ARGS` from the repo root with the warehouse and artefacts under `workdir`.
+
+    Trained models go to `workdir/models`, never to the developer's data/models.
+    """
     completed = subprocess.run(
-        command,
+        [dbt_executable(), *args, *dbt_options(workdir, dbt_vars)],
         cwd=ROOT,
-        env=env,
+        env=dbt_env(workdir, warehouse, extra_env),
         capture_output=True,
         text=True,
         timeout=timeout,
         check=False,
     )
     return DbtResult(completed.returncode, completed.stdout + completed.stderr)
+
+
+def refresh_command(args: list[str], workdir: Path, dbt_vars: dict[str, str] | None) -> list[str]:
+    """`python -m models_ml.refresh ARGS` (the atomic build `make build` runs) for a test."""
+    return [sys.executable, "-m", "models_ml.refresh", *args, *dbt_options(workdir, dbt_vars)]
 
 
 def _yaml_dict(values: dict[str, str]) -> str:

@@ -149,6 +149,7 @@ def test_quarantine_keeps_raw_values_of_the_right_row(
         "select source_name, source_row_number, raw_values from quality.quarantined_rows "
         f"where {RAW_SOURCES_FILTER}"
     ).fetchall()
+    assert len(rows) == len(EXPECTED_QUARANTINE)
     for source, row_number, raw_values in rows:
         raw = raw_tracks if source == "spotify.tracks" else raw_playlists
         expected = raw.loc[raw["source_row_number"] == row_number].iloc[0]

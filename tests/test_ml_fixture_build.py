@@ -231,10 +231,20 @@ def test_cli_validation_agrees_with_the_warehouse_rules() -> None:
 
 
 def test_cli_prints_what_the_build_stored(
-    fixture_db: duckdb.DuckDBPyConnection, models_root: Path
+    fixture_build: tuple[Path, DbtResult],
+    fixture_db: duckdb.DuckDBPyConnection,
+    models_root: Path,
 ) -> None:
     result = run_module(
-        "models_ml", "predict", str(NEW_TRACKS), "--models-dir", str(models_root), "--format", "csv"
+        "models_ml",
+        "predict",
+        str(NEW_TRACKS),
+        "--models-dir",
+        str(models_root),
+        "--warehouse",
+        str(fixture_build[0]),
+        "--format",
+        "csv",
     )
     assert result.returncode == 1, result.stderr  # some rows rejected
     printed = pd.read_csv(pd.io.common.StringIO(result.stdout))
@@ -264,34 +274,117 @@ def test_cli_prints_what_the_build_stored(
     ],
 )
 def test_cli_explains_a_malformed_file(
-    models_root: Path, tmp_path: Path, content: str | bytes | None, message: str
+    fixture_build: tuple[Path, DbtResult],
+    models_root: Path,
+    tmp_path: Path,
+    content: str | bytes | None,
+    message: str,
 ) -> None:
     path = tmp_path / "new.csv"
     if isinstance(content, bytes):
         path.write_bytes(content)
     elif content is not None:
         path.write_text(content)
-    result = run_module("models_ml", "predict", str(path), "--models-dir", str(models_root))
+    result = run_module(
+        "models_ml",
+        "predict",
+        str(path),
+        "--models-dir",
+        str(models_root),
+        "--warehouse",
+        str(fixture_build[0]),
+    )
     assert result.returncode == 2
     assert message in result.stderr and str(path) in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_cli_without_models_says_how_to_get_them(tmp_path: Path) -> None:
+def test_cli_without_models_says_how_to_get_them(
+    fixture_build: tuple[Path, DbtResult], tmp_path: Path
+) -> None:
     result = run_module(
-        "models_ml", "predict", str(NEW_TRACKS), "--models-dir", str(tmp_path / "none")
+        "models_ml",
+        "predict",
+        str(NEW_TRACKS),
+        "--models-dir",
+        str(tmp_path / "none"),
+        "--warehouse",
+        str(fixture_build[0]),
     )
     assert result.returncode == 2
     assert "no trained models" in result.stderr and "make build" in result.stderr
 
 
-def test_cli_refuses_models_saved_by_other_code(models_root: Path, tmp_path: Path) -> None:
+def test_cli_without_a_warehouse_says_how_to_get_one(models_root: Path, tmp_path: Path) -> None:
+    """The run to use comes from the warehouse: none there, no guess at a models folder."""
+    missing = tmp_path / "none.duckdb"
+    result = run_module(
+        "models_ml",
+        "predict",
+        str(NEW_TRACKS),
+        "--models-dir",
+        str(models_root),
+        "--warehouse",
+        str(missing),
+    )
+    assert result.returncode == 2
+    assert f"{missing}: warehouse not found" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_uses_the_run_the_warehouse_names(
+    fixture_build: tuple[Path, DbtResult],
+    fixture_db: duckdb.DuckDBPyConnection,
+    models_root: Path,
+    tmp_path: Path,
+) -> None:
+    """A newer run in the models folder (a build that trained, then failed) is not used."""
+    live_run = scalar(fixture_db, "select distinct run_id from ml.model_runs")
     copied = tmp_path / "models"
     shutil.copytree(models_root / artifacts.SCORING, copied / artifacts.SCORING)
-    metadata_path = copied / artifacts.SCORING / "metadata.json"
+    newer = artifacts.scoring_dir(copied, "f" * 12)
+    shutil.copytree(artifacts.scoring_dir(copied, str(live_run)), newer)
+    metadata = json.loads((newer / "metadata.json").read_text())
+    metadata["run_id"] = "f" * 12
+    (newer / "metadata.json").write_text(json.dumps(metadata))
+    result = run_module(
+        "models_ml",
+        "predict",
+        str(NEW_TRACKS),
+        "--models-dir",
+        str(copied),
+        "--warehouse",
+        str(fixture_build[0]),
+    )
+    assert result.returncode == 1, result.stderr
+    assert f"models: run {live_run} " in result.stdout
+    named = run_module(
+        "models_ml", "predict", str(NEW_TRACKS), "--models-dir", str(copied), "--run", "f" * 12
+    )
+    assert "models: run ffffffffffff " in named.stdout, named.stderr
+
+
+def test_cli_refuses_models_saved_by_other_code(
+    fixture_build: tuple[Path, DbtResult],
+    fixture_db: duckdb.DuckDBPyConnection,
+    models_root: Path,
+    tmp_path: Path,
+) -> None:
+    run_id = str(scalar(fixture_db, "select distinct run_id from ml.model_runs"))
+    copied = tmp_path / "models"
+    shutil.copytree(models_root / artifacts.SCORING, copied / artifacts.SCORING)
+    metadata_path = artifacts.scoring_dir(copied, run_id) / "metadata.json"
     metadata = json.loads(metadata_path.read_text())
     metadata["code_fingerprint"] = "0" * 16
     metadata_path.write_text(json.dumps(metadata))
-    result = run_module("models_ml", "predict", str(NEW_TRACKS), "--models-dir", str(copied))
+    result = run_module(
+        "models_ml",
+        "predict",
+        str(NEW_TRACKS),
+        "--models-dir",
+        str(copied),
+        "--warehouse",
+        str(fixture_build[0]),
+    )
     assert result.returncode == 2
     assert "another version of models_ml" in result.stderr and "make build" in result.stderr

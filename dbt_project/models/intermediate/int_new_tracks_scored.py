@@ -1,6 +1,7 @@
 """Score the accepted new tracks with the cold-start models this build just saved.
 
-Depends on int_ml_models_trained so the models in <models_dir>/scoring/ are this run's.
+Depends on int_ml_models_trained and loads the models of its run id
+(<models_dir>/scoring/<run id>/).
 """
 
 import pandas as pd
@@ -14,8 +15,9 @@ def model(dbt, session):
     run = dbt.ref("int_ml_models_trained").df()
     new_tracks = dbt.ref("int_new_tracks_validated").filter("is_accepted").df()
     models_root = artifacts.models_dir(dbt.config.get("models_dir"))
-    bundle, metadata = artifacts.load_bundle(models_root / artifacts.SCORING)
-    if metadata["run_id"] != run["run_id"].iloc[0]:
+    run_id = run["run_id"].iloc[0]
+    bundle, metadata = artifacts.load_bundle(artifacts.scoring_dir(models_root, run_id))
+    if metadata["run_id"] != run_id:
         raise RuntimeError(
             f"{models_root}: saved models belong to run {metadata['run_id']}, not to this "
             f"build's run {run['run_id'].iloc[0]}; rebuild with `dbt build`."
