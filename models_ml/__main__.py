@@ -125,8 +125,9 @@ def predict(
         with pd.option_context("display.width", 200, "display.max_columns", None):
             print(shown.to_string(index=False, float_format=lambda value: f"{value:.3f}"))
     for _, row in rejected.iterrows():
+        detail = f" ({row['malformed_detail']})" if row.get("malformed_detail") else ""
         print(
-            f"rejected row {row['source_row_number']}: {row['rejection_reasons']}",
+            f"rejected row {row['source_row_number']}: {row['rejection_reasons']}{detail}",
             file=sys.stderr,
         )
     return 1 if len(rejected) else 0

@@ -14,8 +14,10 @@ and never guessed:
   start of the file is dropped; a last line without a newline is a line. One line is one
   record: a quoted field never spans lines (no export this project reads has one).
 - A data line becomes a record when it is UTF-8 text without NUL bytes, parses as one CSV
-  record (strictly: no unterminated quote, nothing after a closing quote, no field over
-  MAX_FIELD_CHARS) and has as many fields as the header. Any other line is kept as a
+  record (Python's csv module with strict=True: no unterminated quote, nothing after a
+  closing quote, no field over MAX_FIELD_CHARS; a quote inside an unquoted field is kept as
+  a character, as csv does) and has as many fields as the header. Positions in the details
+  count bytes from 1. Any other line is kept as a
   *malformed* row: its fields are NULL, `malformed_detail` says what was wrong ("expected
   21 fields, found 6") and `raw_line` holds its text (cut to RAW_LINE_CHARS).
 - `source_row_number` is the line's position among the data lines (header excluded) and
@@ -55,6 +57,7 @@ LINE_COLUMNS = (
 )
 _GZIP_MAGIC = b"\x1f\x8b"
 _BOM = b"\xef\xbb\xbf"
+NUL = b"\x00"
 
 csv.field_size_limit(MAX_FIELD_CHARS)
 
@@ -116,8 +119,8 @@ def parse_line(
     except UnicodeDecodeError as error:
         byte = line[error.start]
         return None, f"not valid UTF-8 (byte 0x{byte:02x} at position {error.start + 1})"
-    if "\x00" in text:
-        return None, f"NUL byte at position {text.index(chr(0)) + 1}"
+    if b"\x00" in line:
+        return None, f"NUL byte at position {line.index(NUL) + 1}"
     if text.strip() == "":
         return None, "blank line"
     if '"' in text or "\r" in text:
@@ -270,7 +273,11 @@ class Plugin(BasePlugin):  # type: ignore[misc,valid-type]
     def load(self, source_config: Any) -> pd.DataFrame:
         pattern = source_config["raw_file"]
         try:
-            return read_records(pattern, optional=bool(source_config.get("optional_file")))
+            frame = read_records(pattern, optional=bool(source_config.get("optional_file")))
         except RawFileError as error:
             # dbt prints this line; the build stops at this source's staging model.
             raise RuntimeError(str(error)) from None
+        # Text columns as pandas strings, so DuckDB types them VARCHAR even when every value
+        # is missing (an object column of None alone would become DuckDB's NULL type).
+        text = [name for name, dtype in frame.dtypes.items() if dtype == object]
+        return frame.astype({name: "string" for name in text})

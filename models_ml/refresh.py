@@ -310,6 +310,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RefreshError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        live = warehouse_path()
+        print(f"refresh interrupted: {live} is unchanged", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ import pandas as pd
 import sklearn
 from sklearn.base import BaseEstimator
 
-from models_ml import explain
+from models_ml import explain, raw_csv
 from models_ml.config import (
     AUDIO_FEATURES,
     TRACK_FEATURES,
@@ -143,15 +143,17 @@ def fit_scoring_bundle(tracks: pd.DataFrame, settings: MLSettings) -> tuple[Scor
 
 
 def read_new_tracks(path: str | Path) -> pd.DataFrame:
-    """The CSV as text, with a clear error for a missing, empty or column-less file."""
+    """One row per data line, as text, read by the warehouse's own reader (models_ml.raw_csv:
+    malformed lines are rows with `malformed_detail`), with a clear error for a missing,
+    empty or column-less file."""
     path = Path(path)
     if not path.exists():
         raise NewTracksError(f"{path}: file not found")
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as error:
-        raise NewTracksError(f"{path}: not a readable CSV file ({error})") from error
-    raw.columns = [str(column).strip() for column in raw.columns]
+        raw = raw_csv.records(raw_csv.open_raw_file(path))
+    except raw_csv.RawFileError as error:
+        detail = str(error).removeprefix(f"{path}: ")
+        raise NewTracksError(f"{path}: not a readable CSV file ({detail})") from error
     missing = [column for column in REQUIRED_COLUMNS if column not in raw.columns]
     if missing:
         raise NewTracksError(
@@ -165,13 +167,26 @@ def read_new_tracks(path: str | Path) -> pd.DataFrame:
 def validate_new_tracks(raw: pd.DataFrame) -> pd.DataFrame:
     """Typed rows with `rejection_reasons` (None when accepted) and `is_accepted`.
 
-    Reason codes are those of the warehouse's quality rules: missing_value,
-    unparseable_number, unparseable_boolean, out_of_range, non_positive_duration, each as
-    <rule>:<column>. tempo 0 and time_signature 0/1 mean "not detected" and become NaN.
+    Reason codes are those of the warehouse's quality rules: malformed_line (alone: the line
+    has no values), missing_value, unparseable_number, unparseable_boolean, out_of_range,
+    non_positive_duration, each as <rule>:<column>. tempo 0 and time_signature 0/1 mean
+    "not detected" and become NaN.
     """
-    text = raw.apply(lambda column: column.astype(str).str.strip()).replace("", np.nan)
+    fields = raw.drop(columns=[c for c in raw_csv.LINE_COLUMNS if c in raw.columns])
+    text = fields.apply(lambda column: column.astype("string").str.strip()).replace("", pd.NA)
+    text = text.astype(object).where(text.notna(), np.nan)
+    malformed = (
+        raw["malformed_detail"].notna()
+        if "malformed_detail" in raw.columns
+        else pd.Series(False, index=raw.index)
+    )
     out = pd.DataFrame(index=raw.index)
-    out["source_row_number"] = np.arange(1, len(raw) + 1)
+    out["source_row_number"] = (
+        raw["source_row_number"].to_numpy()
+        if "source_row_number" in raw.columns
+        else np.arange(1, len(raw) + 1)
+    )
+    out["malformed_detail"] = raw["malformed_detail"] if malformed.any() else None
     for column in LABEL_COLUMNS:
         out[column] = text[column] if column in text.columns else None
     reasons: list[pd.Series] = []
@@ -189,6 +204,8 @@ def validate_new_tracks(raw: pd.DataFrame) -> pd.DataFrame:
             out["is_explicit"] = parsed.astype("boolean")
             continue
         number = pd.to_numeric(value, errors="coerce")
+        # NaN, inf and overflowing values (1e999) are no measurement, as in the warehouse.
+        number = number.where(np.isfinite(number))
         if column in INTEGER_COLUMNS:
             number = number.where(number.isna() | (number == np.floor(number)))
         note(value.notna() & number.isna(), f"unparseable_number:{column}")
@@ -203,6 +220,7 @@ def validate_new_tracks(raw: pd.DataFrame) -> pd.DataFrame:
     out["rejection_reasons"] = codes.apply(
         lambda row: ";".join(code for code in row if code) or None, axis=1
     )
+    out.loc[malformed, "rejection_reasons"] = "malformed_line"
     out["is_accepted"] = out["rejection_reasons"].isna()
     out["duration_sec"] = out["duration_ms"] / 1000.0
     out["tempo"] = out["tempo"].where(out["tempo"] != 0)

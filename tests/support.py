@@ -6,6 +6,7 @@ data/warehouse.duckdb or each other's artefacts.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -110,6 +111,11 @@ def _yaml_dict(values: dict[str, str]) -> str:
     """A flow-style YAML mapping; values are quoted so paths with ':' survive."""
     items = ", ".join(f"{key}: '{value}'" for key, value in values.items())
     return "{" + items + "}"
+
+
+def sha256(path: Path) -> str:
+    """The file's SHA-256: "byte for byte the same" in a test."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def scalar(connection: duckdb.DuckDBPyConnection, sql: str) -> object:

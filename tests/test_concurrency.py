@@ -3,7 +3,6 @@ clear message and leaves the file as it was; readers get an actionable error too
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -14,11 +13,7 @@ import duckdb
 import pytest
 
 from models_ml.warehouse import WarehouseUnavailableError, connect_readonly
-from tests.support import FIXTURE_VARS, DbtResult, run_dbt, scalar, writer_holding
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+from tests.support import FIXTURE_VARS, DbtResult, run_dbt, scalar, sha256, writer_holding
 
 
 @pytest.fixture

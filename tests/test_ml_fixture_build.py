@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import duckdb
@@ -55,6 +56,22 @@ EXPECTED_NEW_TRACK_REJECTIONS = {
 @pytest.fixture(scope="module")
 def models_root(fixture_build: tuple[Path, DbtResult]) -> Path:
     return fixture_build[0].parent / "models"
+
+
+def predict_cli(
+    file: Path, models: Path, warehouse: Path | None = None, *options: str
+) -> subprocess.CompletedProcess[str]:
+    """`python -m models_ml predict FILE --models-dir MODELS [--warehouse DB] OPTIONS`."""
+    where = ["--warehouse", str(warehouse)] if warehouse is not None else []
+    return run_module(
+        "models_ml", "predict", str(file), "--models-dir", str(models), *where, *options
+    )
+
+
+def copy_scoring_runs(models_root: Path, tmp_path: Path) -> Path:
+    """A private models folder holding the build's scoring runs, free to tamper with."""
+    copied = copy_scoring_runs(models_root, tmp_path)
+    return copied
 
 
 @pytest.mark.parametrize("table", ML_TABLES)
@@ -230,22 +247,30 @@ def test_cli_validation_agrees_with_the_warehouse_rules() -> None:
     assert np.isnan(undetected["tempo"]) and np.isnan(undetected["time_signature"])
 
 
+def test_cli_validation_reads_lines_like_the_warehouse(tmp_path: Path) -> None:
+    """predict reads with the warehouse's reader: a malformed line is a rejected row with
+    its own number, later rows keep theirs, and NaN / inf are not numbers."""
+    lines = NEW_TRACKS.read_text(encoding="utf-8").splitlines()
+    good = lines[1]
+    path = tmp_path / "new.csv"
+    path.write_text(
+        "\n".join([lines[0], good, "1,2,3", good.replace(",120.0,", ",inf,"), good]) + "\n",
+        encoding="utf-8",
+    )
+    validated = scoring.validate_new_tracks(scoring.read_new_tracks(path))
+    assert list(validated["source_row_number"]) == [1, 2, 3, 4]
+    assert list(validated["is_accepted"]) == [True, False, False, True]
+    assert validated["rejection_reasons"].iloc[1] == "malformed_line"
+    assert validated["malformed_detail"].iloc[1] == "expected 16 fields, found 3"
+    assert validated["rejection_reasons"].iloc[2] == "unparseable_number:tempo"
+
+
 def test_cli_prints_what_the_build_stored(
     fixture_build: tuple[Path, DbtResult],
     fixture_db: duckdb.DuckDBPyConnection,
     models_root: Path,
 ) -> None:
-    result = run_module(
-        "models_ml",
-        "predict",
-        str(NEW_TRACKS),
-        "--models-dir",
-        str(models_root),
-        "--warehouse",
-        str(fixture_build[0]),
-        "--format",
-        "csv",
-    )
+    result = predict_cli(NEW_TRACKS, models_root, fixture_build[0], "--format", "csv")
     assert result.returncode == 1, result.stderr  # some rows rejected
     printed = pd.read_csv(pd.io.common.StringIO(result.stdout))
     stored = fixture_db.execute(
@@ -285,15 +310,7 @@ def test_cli_explains_a_malformed_file(
         path.write_bytes(content)
     elif content is not None:
         path.write_text(content)
-    result = run_module(
-        "models_ml",
-        "predict",
-        str(path),
-        "--models-dir",
-        str(models_root),
-        "--warehouse",
-        str(fixture_build[0]),
-    )
+    result = predict_cli(path, models_root, fixture_build[0])
     assert result.returncode == 2
     assert message in result.stderr and str(path) in result.stderr
     assert "Traceback" not in result.stderr
@@ -302,15 +319,7 @@ def test_cli_explains_a_malformed_file(
 def test_cli_without_models_says_how_to_get_them(
     fixture_build: tuple[Path, DbtResult], tmp_path: Path
 ) -> None:
-    result = run_module(
-        "models_ml",
-        "predict",
-        str(NEW_TRACKS),
-        "--models-dir",
-        str(tmp_path / "none"),
-        "--warehouse",
-        str(fixture_build[0]),
-    )
+    result = predict_cli(NEW_TRACKS, tmp_path / "none", fixture_build[0])
     assert result.returncode == 2
     assert "no trained models" in result.stderr and "make build" in result.stderr
 
@@ -318,15 +327,7 @@ def test_cli_without_models_says_how_to_get_them(
 def test_cli_without_a_warehouse_says_how_to_get_one(models_root: Path, tmp_path: Path) -> None:
     """The run to use comes from the warehouse: none there, no guess at a models folder."""
     missing = tmp_path / "none.duckdb"
-    result = run_module(
-        "models_ml",
-        "predict",
-        str(NEW_TRACKS),
-        "--models-dir",
-        str(models_root),
-        "--warehouse",
-        str(missing),
-    )
+    result = predict_cli(NEW_TRACKS, models_root, missing)
     assert result.returncode == 2
     assert f"{missing}: warehouse not found" in result.stderr
     assert "Traceback" not in result.stderr
@@ -340,27 +341,16 @@ def test_cli_uses_the_run_the_warehouse_names(
 ) -> None:
     """A newer run in the models folder (a build that trained, then failed) is not used."""
     live_run = scalar(fixture_db, "select distinct run_id from ml.model_runs")
-    copied = tmp_path / "models"
-    shutil.copytree(models_root / artifacts.SCORING, copied / artifacts.SCORING)
+    copied = copy_scoring_runs(models_root, tmp_path)
     newer = artifacts.scoring_dir(copied, "f" * 12)
     shutil.copytree(artifacts.scoring_dir(copied, str(live_run)), newer)
     metadata = json.loads((newer / "metadata.json").read_text())
     metadata["run_id"] = "f" * 12
     (newer / "metadata.json").write_text(json.dumps(metadata))
-    result = run_module(
-        "models_ml",
-        "predict",
-        str(NEW_TRACKS),
-        "--models-dir",
-        str(copied),
-        "--warehouse",
-        str(fixture_build[0]),
-    )
+    result = predict_cli(NEW_TRACKS, copied, fixture_build[0])
     assert result.returncode == 1, result.stderr
     assert f"models: run {live_run} " in result.stdout
-    named = run_module(
-        "models_ml", "predict", str(NEW_TRACKS), "--models-dir", str(copied), "--run", "f" * 12
-    )
+    named = predict_cli(NEW_TRACKS, copied, None, "--run", "f" * 12)
     assert "models: run ffffffffffff " in named.stdout, named.stderr
 
 
@@ -371,20 +361,11 @@ def test_cli_refuses_models_saved_by_other_code(
     tmp_path: Path,
 ) -> None:
     run_id = str(scalar(fixture_db, "select distinct run_id from ml.model_runs"))
-    copied = tmp_path / "models"
-    shutil.copytree(models_root / artifacts.SCORING, copied / artifacts.SCORING)
+    copied = copy_scoring_runs(models_root, tmp_path)
     metadata_path = artifacts.scoring_dir(copied, run_id) / "metadata.json"
     metadata = json.loads(metadata_path.read_text())
     metadata["code_fingerprint"] = "0" * 16
     metadata_path.write_text(json.dumps(metadata))
-    result = run_module(
-        "models_ml",
-        "predict",
-        str(NEW_TRACKS),
-        "--models-dir",
-        str(copied),
-        "--warehouse",
-        str(fixture_build[0]),
-    )
+    result = predict_cli(NEW_TRACKS, copied, fixture_build[0])
     assert result.returncode == 2
     assert "another version of models_ml" in result.stderr and "make build" in result.stderr

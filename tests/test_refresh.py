@@ -9,7 +9,6 @@ Ctrl-C, `kill -9` or the OOM killer would.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import signal
@@ -33,15 +32,12 @@ from tests.support import (
     dbt_env,
     refresh_command,
     scalar,
+    sha256,
     writer_holding,
 )
 
 #: The warehouse layers only: enough to exercise the swap in ~30 s.
 WAREHOUSE_ONLY = ["--exclude", "int_ml_models_trained+"]
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @pytest.fixture
@@ -90,17 +86,6 @@ def mart_counts(path: Path) -> dict[str, int]:
 def build_id(path: Path) -> str:
     with duckdb.connect(str(path), read_only=True) as connection:
         return str(scalar(connection, "select invocation_id from quality.warehouse_builds"))
-
-
-def test_refresh_replaces_the_warehouse_and_removes_its_work_files(live: Path) -> None:
-    before = build_id(live)
-    code, output = finish(start_refresh(live, WAREHOUSE_ONLY))
-    assert code == 0, output[-3000:]
-    assert build_id(live) != before
-    assert f"refresh: {live} replaced by the new build" in output
-    paths = RefreshPaths(live)
-    assert not paths.building.exists() and not paths.failed.exists()
-    assert mart_counts(live)
 
 
 def wait_for_line(process: subprocess.Popen[str], needle: str, timeout: float = 300) -> list[str]:
@@ -155,10 +140,9 @@ def test_a_killed_refresh_leaves_the_warehouse_byte_for_byte(
             raise AssertionError(f"dbt outlived the refresh killed during {stage}")
     assert sha256(live) == before_hash, stage
     assert mart_counts(live) == before_counts
-    # The interrupted attempt's file is cleared by the next refresh, which succeeds.
-    code, output = finish(start_refresh(live, WAREHOUSE_ONLY))
-    assert code == 0, output[-3000:]
-    assert "left by an interrupted refresh" in output
+    # What remains is the attempt's own file, never the live one (the next refresh clears
+    # it: test_readers_are_not_blocked_by_a_refresh).
+    assert RefreshPaths(live).building.exists()
 
 
 def test_a_failing_data_test_keeps_the_previous_warehouse(live: Path, tmp_path: Path) -> None:
@@ -182,6 +166,7 @@ def test_a_failing_data_test_keeps_the_previous_warehouse(live: Path, tmp_path: 
 
 
 def test_a_second_refresh_fails_at_once_naming_the_running_one(live: Path) -> None:
+    before_hash = sha256(live)
     first = start_refresh(live, WAREHOUSE_ONLY)
     try:
         wait_for_line(first, "Running with dbt")
@@ -200,8 +185,12 @@ def test_a_second_refresh_fails_at_once_naming_the_running_one(live: Path) -> No
         assert f"{live}: another refresh is running (PID {first.pid}, started " in second.stderr
         assert "Traceback" not in second.stderr
     finally:
+        # Ctrl-C in the first one's terminal: the whole group gets SIGINT, dbt stops.
+        os.killpg(first.pid, signal.SIGINT)
         code, output = finish(first)
-    assert code == 0, output[-3000:]
+    assert code != 0
+    assert f"{live} is unchanged" in output
+    assert sha256(live) == before_hash
 
 
 def test_refresh_refuses_while_another_process_writes(live: Path) -> None:
@@ -240,11 +229,18 @@ def reading_continuously(path: Path) -> Iterator[dict[str, object]]:
 
 
 def test_readers_are_not_blocked_by_a_refresh(live: Path) -> None:
+    """Also: a refresh replaces the warehouse and clears what an interrupted one left."""
     before = build_id(live)
+    paths = RefreshPaths(live)
+    paths.building.write_bytes(b"left by a refresh killed with SIGKILL")
     with reading_continuously(live) as reading:
         code, output = finish(start_refresh(live, WAREHOUSE_ONLY))
         time.sleep(0.3)
     assert code == 0, output[-3000:]
+    assert "left by an interrupted refresh" in output
+    assert f"refresh: {live} replaced by the new build" in output
+    assert not paths.building.exists() and not paths.failed.exists()
+    assert mart_counts(live)
     assert reading["error"] is None, reading["error"]
     assert int(reading["queries"]) > 10  # type: ignore[arg-type]
     # A connection opened after the refresh sees the new build (in another process, as

@@ -8,10 +8,10 @@
     the staging models that call them.
 -#}
 
-{#- Empty or blank text becomes NULL; `na_strings` lists extra markers of a missing value
-    (TidyTuesday's R export wrote 'NA'). -#}
+{#- Text with surrounding spaces and tabs removed; empty or blank text becomes NULL;
+    `na_strings` lists extra markers of a missing value (TidyTuesday's R export wrote 'NA'). -#}
 {% macro clean_text(column, na_strings=[]) -%}
-    {%- set cleaned = namespace(expr="nullif(trim(" ~ column ~ "), '')") -%}
+    {%- set cleaned = namespace(expr="nullif(trim(" ~ column ~ ", ' ' || chr(9)), '')") -%}
     {%- for marker in na_strings -%}
         {%- set cleaned.expr = "nullif(" ~ cleaned.expr ~ ", '" ~ marker ~ "')" -%}
     {%- endfor -%}
@@ -73,10 +73,16 @@
 {%- endmacro %}
 
 
-{#- A double, or NULL when the text is not a number or is NaN / infinite ('NaN', 'inf',
-    '1e999' overflow): those are no measurement, so the row is quarantined as unparseable. -#}
+{#- A double, or NULL when the text is not a plain decimal number ('12', '-0.5', '.5',
+    '1.01e-06'), or is one too large for a double ('1e999'). DuckDB's cast alone would also
+    take 'NaN', 'inf' and digit separators ('1_000'): no measurement is written so, so those
+    rows are quarantined as unparseable. -#}
 {% macro parse_finite_double(column) -%}
-    case when isfinite(try_cast({{ column }} as double)) then try_cast({{ column }} as double) end
+    case
+        when regexp_full_match({{ column }}, '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?')
+            and isfinite(try_cast({{ column }} as double))
+            then try_cast({{ column }} as double)
+    end
 {%- endmacro %}
 
 
