@@ -279,5 +279,5 @@ class Plugin(BasePlugin):  # type: ignore[misc,valid-type]
             raise RuntimeError(str(error)) from None
         # Text columns as pandas strings, so DuckDB types them VARCHAR even when every value
         # is missing (an object column of None alone would become DuckDB's NULL type).
-        text = [name for name, dtype in frame.dtypes.items() if dtype == object]
+        text = [name for name, dtype in frame.dtypes.items() if pd.api.types.is_object_dtype(dtype)]
         return frame.astype({name: "string" for name in text})
