@@ -9,13 +9,16 @@
     {'name': 'is_explicit', 'kind': 'boolean'},
 ] -%}
 
+{#- Referenced once: each source() call makes the raw_csv plugin load the file. -#}
+{%- set raw_file = source('incoming', 'new_tracks') %}
+
 with
 
 source as (
     -- The loaded lines of every file in the incoming folder (none at all is fine). A column
     -- no file has (the optional labels, or every column when the folder is empty) comes in
     -- as NULL through the union by name.
-    select * from {{ source('incoming', 'new_tracks') }}
+    select * from {{ raw_file }}
     union all by name
     select
         {%- for column in ['track_id', 'track_name', 'artists', 'explicit', 'time_signature'] + (audio_specs | map(attribute='name') | list) %}
@@ -32,7 +35,7 @@ renamed as (
         source_line_number,
         malformed_detail,
         raw_line,
-        {{ raw_values_json(source('incoming', 'new_tracks')) }} as raw_values,
+        {{ raw_values_json(raw_file) }} as raw_values,
         {{ clean_text('track_id') }}          as track_id,
         {{ clean_text('track_name') }}        as track_name,
         {{ clean_text('artists') }}           as artist_names,

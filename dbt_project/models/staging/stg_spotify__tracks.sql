@@ -7,10 +7,13 @@
     {'name': 'is_explicit', 'kind': 'boolean'},
 ] -%}
 
+{#- Referenced once: each source() call makes the raw_csv plugin load the file. -#}
+{%- set raw_file = source('spotify', 'tracks') %}
+
 with
 
 source as (
-    select * from {{ source('spotify', 'tracks') }}
+    select * from {{ raw_file }}
 ),
 
 renamed as (
@@ -22,7 +25,7 @@ renamed as (
         source_line_number,
         malformed_detail,
         raw_line,
-        {{ raw_values_json(source('spotify', 'tracks')) }} as raw_values,
+        {{ raw_values_json(raw_file) }} as raw_values,
         {{- shared_raw_columns() }},
         {{ clean_text('track_name') }}       as track_name,
         {{ clean_text('album_name') }}       as album_name,

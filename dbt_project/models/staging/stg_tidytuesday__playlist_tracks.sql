@@ -6,10 +6,13 @@
     {'name': 'release_date', 'kind': 'date', 'required': false},
 ] -%}
 
+{#- Referenced once: each source() call makes the raw_csv plugin load the file. -#}
+{%- set raw_file = source('tidytuesday', 'playlist_tracks') %}
+
 with
 
 source as (
-    select * from {{ source('tidytuesday', 'playlist_tracks') }}
+    select * from {{ raw_file }}
 ),
 
 renamed as (
@@ -20,7 +23,7 @@ renamed as (
         source_line_number,
         malformed_detail,
         raw_line,
-        {{ raw_values_json(source('tidytuesday', 'playlist_tracks')) }} as raw_values,
+        {{ raw_values_json(raw_file) }} as raw_values,
         {{- shared_raw_columns() }},
         {{ clean_text('track_name', ['NA']) }}              as track_name,
         {{ clean_text('track_artist', ['NA']) }}            as artist_name,
