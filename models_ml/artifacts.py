@@ -30,14 +30,14 @@ import duckdb
 import joblib
 import pandas as pd
 
+from models_ml.refresh import PROTECTED_RUN_ENV_VAR
+
 DEFAULT_MODELS_DIR = Path("data/models")
 MODELS_DIR_ENV_VAR = "SPOTIFY_MODELS_DIR"
 EVALUATION = "evaluation"
 SCORING = "scoring"
 #: Scoring runs kept in <models dir>/scoring/ (plus the live warehouse's, if older).
 KEEP_RUNS = 3
-#: Set by the atomic refresh: the run id the live warehouse names, never pruned.
-PROTECTED_RUN_ENV_VAR = "SPOTIFY_PROTECTED_RUN_ID"
 
 
 class ModelsUnavailableError(RuntimeError):

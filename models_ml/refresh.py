@@ -49,8 +49,12 @@ from pathlib import Path
 
 import duckdb
 
-from models_ml import artifacts
 from models_ml.warehouse import WAREHOUSE_ENV_VAR, warehouse_path
+
+#: The run the live warehouse names, handed to training so it is never pruned (read by
+#: models_ml.artifacts, which is not imported here: pandas and joblib would add a second to
+#: every refresh's start).
+PROTECTED_RUN_ENV_VAR = "SPOTIFY_PROTECTED_RUN_ID"
 
 #: dbt arguments that build part of the project: the new file starts as a copy of the live one.
 SELECTION_FLAGS = ("-s", "--select", "--exclude", "--selector", "-m", "--models")
@@ -161,9 +165,10 @@ def live_run_id(path: Path) -> str | None:
         return None
     try:
         with duckdb.connect(str(path), read_only=True) as connection:
-            return artifacts.warehouse_run_id(connection)
+            rows = connection.execute("select distinct run_id from ml.model_runs").fetchall()
     except duckdb.Error:
         return None
+    return str(rows[0][0]) if len(rows) == 1 else None
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
@@ -265,7 +270,7 @@ def refresh(arguments: Sequence[str], live: Path | None = None) -> int:
             shutil.copyfile(paths.live, paths.building)
         protected = live_run_id(paths.live)
         if protected:
-            os.environ[artifacts.PROTECTED_RUN_ENV_VAR] = protected
+            os.environ[PROTECTED_RUN_ENV_VAR] = protected
         print(f"refresh: building into {paths.building} (live: {paths.live})", flush=True)
         started = time.perf_counter()
         status = run_dbt(arguments, paths.building, lock_descriptor)
