@@ -70,7 +70,8 @@ def predict_cli(
 
 def copy_scoring_runs(models_root: Path, tmp_path: Path) -> Path:
     """A private models folder holding the build's scoring runs, free to tamper with."""
-    copied = copy_scoring_runs(models_root, tmp_path)
+    copied = tmp_path / "models"
+    shutil.copytree(models_root / artifacts.SCORING, copied / artifacts.SCORING)
     return copied
 
 
