@@ -30,12 +30,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from models_ml.refresh import dbt_executable
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def dbt_executable() -> str:
-    candidate = Path(sys.executable).parent / "dbt"
-    return str(candidate) if candidate.exists() else "dbt"
 
 
 SWAP_LINE = re.compile(r"(\d+) ms to check and swap in")

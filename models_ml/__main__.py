@@ -27,7 +27,12 @@ import pandas as pd
 
 from models_ml import artifacts, scoring
 from models_ml import recommend as recommendations
-from models_ml.warehouse import WarehouseUnavailableError, connect_readonly, warehouse_path
+from models_ml.warehouse import (
+    WarehouseUnavailableError,
+    connect_readonly,
+    warehouse_path,
+    warehouse_run_id,
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -65,7 +70,7 @@ def scoring_run(run_id: str | None, warehouse: str | None) -> str:
         return run_id
     connection = connect_readonly(warehouse)
     try:
-        found = artifacts.warehouse_run_id(connection)
+        found = warehouse_run_id(connection)
     finally:
         connection.close()
     if found is None:

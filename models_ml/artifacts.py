@@ -9,8 +9,9 @@ One `dbt build` trains once (the Python model int_ml_models_trained) and leaves:
 
 Scoring models are kept per run id, so a build that trains but then fails (or is killed)
 never replaces the models of the run the warehouse names: `predict` and the build's own
-scoring load the run that the warehouse's ml.model_runs names (`run_for_warehouse`). The
-newest KEEP_RUNS runs are kept, and never the one the live warehouse names is removed.
+scoring load the run that the warehouse's ml.model_runs names
+(models_ml.warehouse.warehouse_run_id). The newest KEEP_RUNS runs are kept, and the one the
+live warehouse names is never removed.
 Each folder is written to a temporary sibling and swapped in whole, so a reader never sees
 half a run. Parquet goes through DuckDB (no pyarrow needed). The folder is build output:
 not committed.
@@ -30,7 +31,7 @@ import duckdb
 import joblib
 import pandas as pd
 
-from models_ml.refresh import PROTECTED_RUN_ENV_VAR
+from models_ml.warehouse import PROTECTED_RUN_ENV_VAR
 
 DEFAULT_MODELS_DIR = Path("data/models")
 MODELS_DIR_ENV_VAR = "SPOTIFY_MODELS_DIR"
@@ -144,17 +145,6 @@ def prune_scoring_runs(
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path.name)
     return removed
-
-
-def warehouse_run_id(connection: duckdb.DuckDBPyConnection) -> str | None:
-    """The training run whose results the warehouse publishes (ml.model_runs), if any."""
-    try:
-        rows = connection.execute("select distinct run_id from ml.model_runs").fetchall()
-    except duckdb.CatalogException:
-        return None
-    if len(rows) != 1:
-        return None
-    return str(rows[0][0])
 
 
 def load_bundle(directory: Path) -> tuple[Any, dict[str, Any]]:

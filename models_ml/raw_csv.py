@@ -106,7 +106,6 @@ _CSV_ERRORS = {
     "expected after": "text after a closing quote",
     "field larger than field limit": f"a field is longer than {MAX_FIELD_CHARS:,} characters",
     "new-line character seen in unquoted field": "carriage return inside an unquoted field",
-    "line contains nul": "NUL byte in the line",
 }
 
 
@@ -119,7 +118,7 @@ def parse_line(
     except UnicodeDecodeError as error:
         byte = line[error.start]
         return None, f"not valid UTF-8 (byte 0x{byte:02x} at position {error.start + 1})"
-    if b"\x00" in line:
+    if NUL in line:
         return None, f"NUL byte at position {line.index(NUL) + 1}"
     if text.strip() == "":
         return None, "blank line"

@@ -49,12 +49,12 @@ from pathlib import Path
 
 import duckdb
 
-from models_ml.warehouse import WAREHOUSE_ENV_VAR, warehouse_path
-
-#: The run the live warehouse names, handed to training so it is never pruned (read by
-#: models_ml.artifacts, which is not imported here: pandas and joblib would add a second to
-#: every refresh's start).
-PROTECTED_RUN_ENV_VAR = "SPOTIFY_PROTECTED_RUN_ID"
+from models_ml.warehouse import (
+    PROTECTED_RUN_ENV_VAR,
+    WAREHOUSE_ENV_VAR,
+    warehouse_path,
+    warehouse_run_id,
+)
 
 #: dbt arguments that build part of the project: the new file starts as a copy of the live one.
 SELECTION_FLAGS = ("-s", "--select", "--exclude", "--selector", "-m", "--models")
@@ -165,10 +165,9 @@ def live_run_id(path: Path) -> str | None:
         return None
     try:
         with duckdb.connect(str(path), read_only=True) as connection:
-            rows = connection.execute("select distinct run_id from ml.model_runs").fetchall()
+            return warehouse_run_id(connection)
     except duckdb.Error:
         return None
-    return str(rows[0][0]) if len(rows) == 1 else None
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec

@@ -165,28 +165,20 @@ def read_new_tracks(path: str | Path) -> pd.DataFrame:
 
 
 def validate_new_tracks(raw: pd.DataFrame) -> pd.DataFrame:
-    """Typed rows with `rejection_reasons` (None when accepted) and `is_accepted`.
+    """Typed rows of `read_new_tracks` with `rejection_reasons` (None when accepted) and
+    `is_accepted`.
 
     Reason codes are those of the warehouse's quality rules: malformed_line (alone: the line
     has no values), missing_value, unparseable_number, unparseable_boolean, out_of_range,
     non_positive_duration, each as <rule>:<column>. tempo 0 and time_signature 0/1 mean
     "not detected" and become NaN.
     """
-    fields = raw.drop(columns=[c for c in raw_csv.LINE_COLUMNS if c in raw.columns])
-    text = fields.apply(lambda column: column.astype("string").str.strip()).replace("", pd.NA)
-    text = text.astype(object).where(text.notna(), np.nan)
-    malformed = (
-        raw["malformed_detail"].notna()
-        if "malformed_detail" in raw.columns
-        else pd.Series(False, index=raw.index)
-    )
+    fields = raw.drop(columns=list(raw_csv.LINE_COLUMNS))
+    text = fields.apply(lambda column: column.str.strip()).replace("", np.nan)
+    malformed = raw["malformed_detail"].notna()
     out = pd.DataFrame(index=raw.index)
-    out["source_row_number"] = (
-        raw["source_row_number"].to_numpy()
-        if "source_row_number" in raw.columns
-        else np.arange(1, len(raw) + 1)
-    )
-    out["malformed_detail"] = raw["malformed_detail"] if malformed.any() else None
+    out["source_row_number"] = raw["source_row_number"]
+    out["malformed_detail"] = raw["malformed_detail"]
     for column in LABEL_COLUMNS:
         out[column] = text[column] if column in text.columns else None
     reasons: list[pd.Series] = []

@@ -15,6 +15,9 @@ import duckdb
 
 DEFAULT_WAREHOUSE = Path("data/warehouse.duckdb")
 WAREHOUSE_ENV_VAR = "SPOTIFY_WAREHOUSE_PATH"
+#: The run the live warehouse names: set by the atomic refresh (models_ml.refresh) for the
+#: build's training, whose pruning of old scoring runs (models_ml.artifacts) spares it.
+PROTECTED_RUN_ENV_VAR = "SPOTIFY_PROTECTED_RUN_ID"
 
 
 class WarehouseUnavailableError(RuntimeError):
@@ -63,6 +66,17 @@ def connect_readonly(path: str | os.PathLike[str] | None = None) -> duckdb.DuckD
             f"{resolved}: not a readable DuckDB warehouse ({error}). "
             "Delete it and rebuild with `make build`."
         ) from error
+
+
+def warehouse_run_id(connection: duckdb.DuckDBPyConnection) -> str | None:
+    """The training run whose results the warehouse publishes (ml.model_runs), if any."""
+    try:
+        rows = connection.execute("select distinct run_id from ml.model_runs").fetchall()
+    except duckdb.CatalogException:
+        return None
+    if len(rows) != 1:
+        return None
+    return str(rows[0][0])
 
 
 def ensure_writable(path: str | os.PathLike[str] | None = None) -> Path:

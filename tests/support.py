@@ -17,6 +17,8 @@ from pathlib import Path
 
 import duckdb
 
+from models_ml.refresh import dbt_executable
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_RAW = ROOT / "tests" / "fixtures" / "raw"
 FIXTURE_INCOMING = ROOT / "tests" / "fixtures" / "incoming"
@@ -40,12 +42,6 @@ class DbtResult:
     @property
     def ok(self) -> bool:
         return self.returncode == 0
-
-
-def dbt_executable() -> str:
-    """The dbt of the interpreter running the tests (the project's venv)."""
-    candidate = Path(sys.executable).parent / "dbt"
-    return str(candidate) if candidate.exists() else "dbt"
 
 
 def dbt_env(

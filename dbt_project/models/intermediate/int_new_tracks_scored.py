@@ -20,7 +20,7 @@ def model(dbt, session):
     if metadata["run_id"] != run_id:
         raise RuntimeError(
             f"{models_root}: saved models belong to run {metadata['run_id']}, not to this "
-            f"build's run {run['run_id'].iloc[0]}; rebuild with `dbt build`."
+            f"build's run {run_id}; rebuild with `dbt build`."
         )
     scores = scoring.score(bundle, new_tracks.reset_index(drop=True))
     identity = new_tracks[
