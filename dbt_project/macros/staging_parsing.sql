@@ -187,7 +187,6 @@
 {%- endmacro %}
 
 
-
 {#- The columns the raw_csv loader adds to every raw table (models_ml/raw_csv.py). -#}
 {% macro raw_line_columns() -%}
     {{ return(['source_file', 'source_row_number', 'source_line_number', 'malformed_detail', 'raw_line']) }}
