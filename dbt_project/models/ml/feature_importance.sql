@@ -22,8 +22,9 @@ shap_summary as (
         run_id, task, scenario, model,
         'shap_mean_abs'            as method,
         feature,
-        avg(abs(shap_value))       as importance,
-        stddev_samp(abs(shap_value)) as importance_std,
+        -- Ordered input: the same sums, bit for bit, whatever DuckDB's threads do.
+        avg(abs(shap_value) order by track_id)         as importance,
+        stddev_samp(abs(shap_value) order by track_id) as importance_std,
         count(*)                   as estimate_count
     from shap
     group by run_id, task, scenario, model, feature

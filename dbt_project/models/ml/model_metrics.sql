@@ -5,7 +5,10 @@
     Genre tasks: accuracy, any_genre_accuracy (the prediction is any of the track's genres),
     top_3_accuracy, top_5_accuracy, macro_precision, macro_recall, macro_f1 (unweighted over
     the genres true or predicted in the fold), roc_auc_ovr_macro.
-    Popularity: r2 (against the fold's own mean), mae, rmse. -#}
+    Popularity: r2 (against the fold's own mean), mae, rmse.
+    Every floating-point aggregate orders its input (`avg(x order by ...)`): DuckDB otherwise
+    adds in whatever order its threads finish, and two builds of the same predictions would
+    differ in the last bit. -#}
 with
 
 genre_predictions as (
@@ -38,28 +41,37 @@ genre_rates as (
 genre_macro as (
     select
         run_id, task, scenario, model, fold,
-        avg({{ class_score('precision') }}) as macro_precision,
-        avg({{ class_score('recall') }})    as macro_recall,
-        avg({{ class_score('f1') }})        as macro_f1
+        avg({{ class_score('precision') }} order by genre) as macro_precision,
+        avg({{ class_score('recall') }} order by genre)    as macro_recall,
+        avg({{ class_score('f1') }} order by genre)        as macro_f1
     from tallies
     group by run_id, task, scenario, model, fold
 ),
 
+popularity_fold_means as (
+    select run_id, scenario, model, fold, avg(actual_popularity order by track_id) as fold_mean
+    from popularity_predictions
+    group by run_id, scenario, model, fold
+),
+
 popularity_errors as (
     select
-        run_id, 'popularity' as task, scenario, model, fold,
-        actual_popularity,
-        predicted_popularity - actual_popularity as error,
-        actual_popularity - avg(actual_popularity) over (partition by run_id, scenario, model, fold) as deviation
-    from popularity_predictions
+        predictions.run_id, 'popularity' as task, predictions.scenario, predictions.model,
+        predictions.fold, predictions.track_id,
+        predictions.predicted_popularity - predictions.actual_popularity as error,
+        predictions.actual_popularity - means.fold_mean                 as deviation
+    from popularity_predictions as predictions
+    inner join popularity_fold_means as means
+        using (run_id, scenario, model, fold)
 ),
 
 popularity_fold as (
     select
         run_id, task, scenario, model, fold,
-        1 - sum(error * error) / sum(deviation * deviation) as r2,
-        avg(abs(error))                                      as mae,
-        sqrt(avg(error * error))                             as rmse
+        1 - sum(error * error order by track_id)
+            / sum(deviation * deviation order by track_id)         as r2,
+        avg(abs(error) order by track_id)                           as mae,
+        sqrt(avg(error * error order by track_id))                  as rmse
     from popularity_errors
     group by run_id, task, scenario, model, fold
 ),
@@ -81,11 +93,11 @@ per_fold as (
 ),
 
 summary as (
-    select run_id, task, scenario, model, metric, 'mean' as statistic, avg(value) as value
+    select run_id, task, scenario, model, metric, 'mean' as statistic, avg(value order by fold) as value
     from per_fold
     group by run_id, task, scenario, model, metric
     union all
-    select run_id, task, scenario, model, metric, 'std' as statistic, stddev_samp(value) as value
+    select run_id, task, scenario, model, metric, 'std' as statistic, stddev_samp(value order by fold) as value
     from per_fold
     group by run_id, task, scenario, model, metric
 ),
