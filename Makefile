@@ -1,8 +1,9 @@
 # spotify-warehouse: one entry point for people and CI.
 #
 #   make        set up .venv (pinned deps) if needed, build the warehouse and train the models
-#               (dbt build, as an atomic refresh), then write the static report site and print
-#               its index page
+#               (dbt build, as an atomic refresh; training and discovery are reused when their
+#               inputs did not change), write the static report site, print its index page
+#               and the time each stage took
 #   make test   set up .venv if needed, then run the whole test suite
 #
 # Every target runs from the repository root, where dbt finds dbt_project.yml and profiles.yml.
@@ -16,6 +17,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: all setup build reports check-reports docs test lint bench clean
 
 all: build reports
+	@$(BIN)/python -m models_ml.stage_times show
 
 # A fresh virtual environment with the exact versions in requirements.lock. Re-runs when
 # pyproject.toml or the lock file changes.
@@ -36,7 +38,7 @@ build: setup
 
 # The static report site (reports/site/ or $SPOTIFY_REPORTS_DIR), from the built warehouse.
 reports: setup
-	$(BIN)/python -m reports build
+	$(BIN)/python -m models_ml.stage_times run reports -- $(BIN)/python -m reports build
 
 # Open every page in headless Chromium (Debian chromium + chromium-driver), offline; writes
 # screenshots of the index, genre and trend pages into the site's screenshots/ folder.

@@ -3,6 +3,7 @@
     python -m models_ml predict FILE.csv [--warehouse DB | --run RUN_ID] [--models-dir DIR]
                                          [--format table|csv]
     python -m models_ml recommend (--like TRACK_ID | --mood NAME) [--size N] [--warehouse DB]
+    python -m models_ml runs [--models-dir DIR] [--warehouse DB] [--clear]
 
 `predict` uses the scoring models of the run the warehouse's ml tables name (so the CLI and
 ml.new_track_predictions always agree), or of the run given with --run. Prints, per accepted
@@ -15,6 +16,11 @@ listed on stderr with their reasons. Exit status: 0 all rows scored, 1 some rows
 (ml.similar_tracks), or a mood playlist (marts.mart_mood_playlists). Exit status 0, or 2 with
 a one-line message for an unknown track id or mood, or a warehouse that is missing, locked
 or not built yet.
+
+`runs` lists the runs kept in the models folder (ML and discovery, newest use first: id,
+when made, last use, size, and whether the warehouse names it); `--clear` removes them all
+except the ML run the warehouse names (its models score `predict`). A build keeps the
+newest 3 of each kind by itself.
 """
 
 from __future__ import annotations
@@ -61,6 +67,12 @@ def _parser() -> argparse.ArgumentParser:
         help="DuckDB file (default: $SPOTIFY_WAREHOUSE_PATH or data/warehouse.duckdb)",
     )
     recommend.add_argument("--format", choices=("table", "csv"), default="table")
+    runs = commands.add_parser("runs", help="list (or clear) the runs kept in the models folder")
+    runs.add_argument("--models-dir", help="models folder (default: as for predict)")
+    runs.add_argument("--warehouse", help="DuckDB file whose run is kept by --clear")
+    runs.add_argument(
+        "--clear", action="store_true", help="remove every run but the warehouse's ML run"
+    )
     return parser
 
 
@@ -92,7 +104,7 @@ def predict(
         raw = scoring.read_new_tracks(file)
         run = scoring_run(run_id, warehouse)
         bundle, metadata = artifacts.load_bundle(
-            artifacts.scoring_dir(artifacts.models_dir(models_dir), run)
+            artifacts.run_dir(artifacts.models_dir(models_dir), artifacts.ML, run)
         )
     except (
         scoring.NewTracksError,
@@ -155,6 +167,48 @@ def recommend(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def live_run(warehouse: str | None) -> str | None:
+    """The ML run the warehouse names; None if there is no (built) warehouse to ask."""
+    try:
+        connection = connect_readonly(warehouse)
+    except WarehouseUnavailableError:
+        return None
+    try:
+        return warehouse_run_id(connection)
+    finally:
+        connection.close()
+
+
+def runs(arguments: argparse.Namespace) -> int:
+    root = artifacts.models_dir(arguments.models_dir)
+    live = live_run(arguments.warehouse)
+    if arguments.clear:
+        removed = artifacts.remove_runs(root, keep=[live] if live else [])
+        kept = f"; kept run {live}, which the warehouse names" if live else ""
+        print(f"removed {len(removed)} run folder(s) from {root}{kept}")
+        return 0
+    stored = artifacts.stored_runs(root)
+    if not stored:
+        print(f"{root}: no runs kept")
+        return 0
+    table = pd.DataFrame(
+        [
+            {
+                "kind": run.kind,
+                "run_id": run.run_id,
+                "made": run.created_at or "?",
+                "last_used": run.last_used,
+                "MB": round(run.megabytes, 1),
+                "note": run.problem or ("the warehouse's" if run.run_id == live else ""),
+            }
+            for run in stored
+        ]
+    )
+    print(f"{root}: {len(stored)} run(s); a build keeps the newest {artifacts.KEEP_RUNS} per kind")
+    print(table.to_string(index=False))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
     if arguments.command == "predict":
@@ -167,6 +221,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if arguments.command == "recommend":
         return recommend(arguments)
+    if arguments.command == "runs":
+        return runs(arguments)
     return 2  # unreachable: argparse requires a command
 
 

@@ -1,20 +1,25 @@
-"""Where a training run leaves its results and its models: the models folder (data/models/).
+"""The models folder (data/models/): one folder per run, reused when the same run comes again.
 
-One `dbt build` trains once (the Python model int_ml_models_trained) and leaves:
+A run is named by its run id, a fingerprint of everything that decides its results: the
+exact input rows, the settings, the code and the library versions (`run_id`). The work a
+run id names is deterministic, so a build whose run id already has a complete folder reuses
+it instead of training again (the Python models int_ml_models_trained and
+int_discovery_built). Layout:
 
-    <models dir>/evaluation/<table>.parquet           the long tables the ml.* SQL models
-                                                      publish (read by the build only)
-    <models dir>/scoring/<run id>/bundle.joblib       the fitted models that score new tracks
-    <models dir>/scoring/<run id>/metadata.json       run id, features, classes, versions
+    <models dir>/ml/<run id>/<table>.parquet          the long tables the ml.* SQL models
+                                                       publish (evaluation, explanations)
+    <models dir>/ml/<run id>/bundle.joblib             the fitted models that score new tracks
+    <models dir>/ml/<run id>/metadata.json             their features, classes, versions
+    <models dir>/discovery/<run id>/<table>.parquet    clusters, similar tracks, recommenders
+    <models dir>/<kind>/<run id>/manifest.json         written last: each file's size and
+                                                       SHA-256, when and how the run was made
 
-Scoring models are kept per run id, so a build that trains but then fails (or is killed)
-never replaces the models of the run the warehouse names: `predict` and the build's own
-scoring load the run that the warehouse's ml.model_runs names
-(models_ml.warehouse.warehouse_run_id). The newest KEEP_RUNS runs are kept, and the one the
-live warehouse names is never removed.
-Each folder is written to a temporary sibling and swapped in whole, so a reader never sees
-half a run. Parquet goes through DuckDB (no pyarrow needed). The folder is build output:
-not committed.
+A folder is written to a temporary sibling and renamed into place whole, and is only used
+when its manifest exists and every file matches it (`verify_run`): a half-written,
+truncated or edited run is retrained, never half-used. The newest KEEP_RUNS runs of each
+kind are kept (a reuse counts as use); the ML run the live warehouse names is never removed,
+because `predict` scores with its models. The folder is build output: not committed.
+Parquet goes through DuckDB (no pyarrow needed).
 """
 
 from __future__ import annotations
@@ -22,8 +27,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import platform
 import shutil
 import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata as package_metadata
 from pathlib import Path
 from typing import Any
 
@@ -35,24 +46,33 @@ from models_ml.warehouse import PROTECTED_RUN_ENV_VAR
 
 DEFAULT_MODELS_DIR = Path("data/models")
 MODELS_DIR_ENV_VAR = "SPOTIFY_MODELS_DIR"
-EVALUATION = "evaluation"
-SCORING = "scoring"
-#: Scoring runs kept in <models dir>/scoring/ (plus the live warehouse's, if older).
+#: The kinds of run, each a folder of the models folder.
+ML = "ml"
+DISCOVERY = "discovery"
+KINDS: tuple[str, ...] = (ML, DISCOVERY)
+MANIFEST = "manifest.json"
+BUNDLE = "bundle.joblib"
+METADATA = "metadata.json"
+#: Runs kept per kind (plus the live warehouse's ML run, if older).
 KEEP_RUNS = 3
+#: Libraries whose version can change a result (a new scikit-learn may grow other trees).
+LIBRARIES: tuple[str, ...] = ("numpy", "pandas", "scipy", "scikit-learn", "shap", "joblib")
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+#: The code each kind of run executes. ML: every module of models_ml (training, features,
+#: scoring and what they import). Discovery: its subpackage and the shared settings/IO.
+CODE: dict[str, tuple[Path, ...]] = {
+    ML: tuple(sorted(PACKAGE_DIR.glob("*.py"))),
+    DISCOVERY: (
+        *sorted((PACKAGE_DIR / "discovery").glob("*.py")),
+        PACKAGE_DIR / "config.py",
+        PACKAGE_DIR / "artifacts.py",
+    ),
+}
 
 
 class ModelsUnavailableError(RuntimeError):
-    """No trained models where they were expected."""
-
-
-def code_fingerprint() -> str:
-    """SHA-256 prefix of the models_ml source: a code change is a new run, and models saved
-    by other code are not loaded (their pickled classes may no longer match)."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    """No usable trained models where they were expected."""
 
 
 def models_dir(path: str | os.PathLike[str] | None = None) -> Path:
@@ -62,16 +82,78 @@ def models_dir(path: str | os.PathLike[str] | None = None) -> Path:
     return Path(os.environ.get(MODELS_DIR_ENV_VAR) or DEFAULT_MODELS_DIR)
 
 
-def _swap_in(staging: Path, target: Path) -> None:
-    """Replace `target` by `staging` (both directories on the same file system)."""
-    if target.exists():
-        retired = target.with_name(target.name + ".old")
-        shutil.rmtree(retired, ignore_errors=True)
-        target.rename(retired)
-        staging.rename(target)
-        shutil.rmtree(retired, ignore_errors=True)
-    else:
-        staging.rename(target)
+def code_fingerprint(kind: str = ML) -> str:
+    """SHA-256 prefix of the source a kind of run executes: a code change is a new run, and
+    models saved by other code are not loaded (their pickled classes may no longer match)."""
+    digest = hashlib.sha256()
+    for path in CODE[kind]:
+        digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def library_versions() -> dict[str, str]:
+    """Python and the numerical libraries, as installed."""
+    versions = {"python": platform.python_version()}
+    for name in LIBRARIES:
+        try:
+            versions[name] = package_metadata.version(name)
+        except package_metadata.PackageNotFoundError:
+            versions[name] = "absent"
+    return versions
+
+
+@dataclass(frozen=True)
+class RunKey:
+    """What a run id fingerprints; kept in the manifest so a new run can say what changed."""
+
+    kind: str
+    data_fingerprint: str
+    settings_digest: str
+    code_fingerprint: str
+    versions: dict[str, str]
+
+    @classmethod
+    def current(cls, kind: str, data_fingerprint: str, settings_digest: str) -> RunKey:
+        return cls(
+            kind, data_fingerprint, settings_digest, code_fingerprint(kind), library_versions()
+        )
+
+    @property
+    def run_id(self) -> str:
+        """Deterministic: the same data, settings, code and library versions, the same id."""
+        payload = "|".join(
+            [
+                self.kind,
+                self.data_fingerprint,
+                self.settings_digest,
+                self.code_fingerprint,
+                json.dumps(self.versions, sort_keys=True),
+            ]
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "data_fingerprint": self.data_fingerprint,
+            "settings_digest": self.settings_digest,
+            "code_fingerprint": self.code_fingerprint,
+            "versions": self.versions,
+        }
+
+
+def run_dir(models_root: Path, kind: str, run_id: str) -> Path:
+    """Where one run of a kind lives."""
+    return Path(models_root) / kind / run_id
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _staging_dir(target: Path) -> Path:
@@ -79,86 +161,254 @@ def _staging_dir(target: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
 
 
-def write_tables(tables: dict[str, pd.DataFrame], directory: Path) -> None:
-    """Write each DataFrame as <name>.parquet, all or nothing."""
-    staging = _staging_dir(directory)
+def _default_select(frame: pd.DataFrame) -> str:
+    return "select * from frame"
+
+
+def write_parquet(
+    tables: dict[str, pd.DataFrame],
+    folder: Path,
+    select: Callable[[pd.DataFrame], str] = _default_select,
+) -> None:
+    """Each DataFrame as <folder>/<name>.parquet; `select` may cast columns (from `frame`)."""
+    with duckdb.connect() as connection:
+        for name, frame in tables.items():
+            connection.register("frame", frame)
+            target = str(folder / f"{name}.parquet").replace("'", "''")
+            connection.execute(f"copy ({select(frame)}) to '{target}' (format parquet)")
+            connection.unregister("frame")
+
+
+def file_entries(folder: Path) -> dict[str, dict[str, Any]]:
+    """Every file under `folder` but the manifest: its size and SHA-256, by relative path."""
+    return {
+        path.relative_to(folder).as_posix(): {
+            "bytes": path.stat().st_size,
+            "sha256": _file_digest(path),
+        }
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.name != MANIFEST
+    }
+
+
+def write_run(
+    folder: Path,
+    key: RunKey,
+    info: dict[str, Any],
+    write: Callable[[Path], None],
+) -> dict[str, Any]:
+    """Write a run folder all or nothing; return its manifest.
+
+    `write(staging)` fills a temporary sibling folder; the manifest (every file's size and
+    SHA-256, `key` and `info`) is written last, and the folder renamed into place. If a
+    complete folder of the same run appeared meanwhile (another build), it is kept.
+    """
+    staging = _staging_dir(folder)
     try:
-        with duckdb.connect() as connection:
-            for name, frame in tables.items():
-                connection.register("frame", frame)
-                target = str(staging / f"{name}.parquet").replace("'", "''")
-                connection.execute(f"copy (select * from frame) to '{target}' (format parquet)")
-                connection.unregister("frame")
-        _swap_in(staging, directory)
+        write(staging)
+        manifest = {"run_id": key.run_id, **key.as_dict(), **info, "files": file_entries(staging)}
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str))
+        if folder.exists():
+            existing, _ = verify_run(folder)
+            if existing is not None:
+                shutil.rmtree(staging, ignore_errors=True)
+                return existing
+            retired = folder.with_name(f".{folder.name}.retired-{os.getpid()}")
+            folder.rename(retired)
+            shutil.rmtree(retired, ignore_errors=True)
+        try:
+            staging.rename(folder)
+        except OSError:
+            # Another build renamed the same run into place in between: keep it if complete.
+            existing, _ = verify_run(folder)
+            if existing is None:
+                raise
+            shutil.rmtree(staging, ignore_errors=True)
+            return existing
+        return manifest
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
 
 
-def read_table(directory: Path, name: str) -> pd.DataFrame:
-    path = directory / f"{name}.parquet"
+def verify_run(folder: Path) -> tuple[dict[str, Any] | None, str]:
+    """(manifest, "") if the run folder is complete and intact, else (None, what is wrong)."""
+    manifest_path = folder / MANIFEST
+    if not folder.is_dir():
+        return None, "no folder for this run id"
+    if not manifest_path.is_file():
+        return None, f"{manifest_path.name} missing (an interrupted write)"
+    try:
+        manifest = json.loads(manifest_path.read_text())
+        files = manifest["files"]
+    except (ValueError, KeyError, TypeError) as error:
+        return None, f"{manifest_path.name} unreadable ({error})"
+    for name, expected in files.items():
+        path = folder / name
+        if not path.is_file():
+            return None, f"{name} missing"
+        size = path.stat().st_size
+        if size != expected["bytes"]:
+            return None, f"{name} is {size:,} bytes, the manifest says {expected['bytes']:,}"
+        if _file_digest(path) != expected["sha256"]:
+            return None, f"{name} differs from the manifest (SHA-256)"
+    return manifest, ""
+
+
+def mark_used(folder: Path) -> None:
+    """Count a reuse as use, so pruning keeps recently used runs."""
+    os.utime(folder)
+
+
+def what_changed(models_root: Path, key: RunKey) -> str:
+    """Why a run id is new, against the most recently used complete run of the same kind."""
+    for folder in _runs_newest_first(Path(models_root) / key.kind):
+        try:
+            manifest = json.loads((folder / MANIFEST).read_text())
+        except (OSError, ValueError):
+            continue
+        changed = [
+            label
+            for label, field in (
+                ("the input rows", "data_fingerprint"),
+                ("the settings", "settings_digest"),
+                ("the code", "code_fingerprint"),
+                ("library versions", "versions"),
+            )
+            if manifest.get(field) != key.as_dict()[field]
+        ]
+        if changed:
+            return f"{' and '.join(changed)} changed since run {manifest['run_id']}"
+        return f"same inputs as run {manifest['run_id']}"
+    return "no earlier run in the models folder"
+
+
+def _runs_newest_first(root: Path) -> list[Path]:
+    if not root.is_dir():
+        return []
+    return sorted(
+        (path for path in root.iterdir() if path.is_dir() and not path.name.startswith(".")),
+        key=lambda path: path.stat().st_mtime_ns,
+        reverse=True,
+    )
+
+
+def prune_runs(
+    models_root: Path, kind: str, keep: int = KEEP_RUNS, protect: Iterable[str] = ()
+) -> list[str]:
+    """Remove all but the `keep` most recently used runs of a kind, and leftovers of
+    interrupted writes; the protected runs and the live warehouse's stay. Returns the ids
+    removed. A run's last use is its folder's modification time (`mark_used`)."""
+    root = Path(models_root) / kind
+    protected = set(protect) | {value for value in [os.environ.get(PROTECTED_RUN_ENV_VAR)] if value}
+    removed = []
+    for path in _runs_newest_first(root)[keep:]:
+        if path.name not in protected:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path.name)
+    # Staging folders of writes that were killed (an hour old: none of a running build).
+    if root.is_dir():
+        for path in root.glob(".*"):
+            if path.is_dir() and time.time() - path.stat().st_mtime > 3600:
+                shutil.rmtree(path, ignore_errors=True)
+    return removed
+
+
+def read_table(folder: Path, name: str) -> pd.DataFrame:
+    path = folder / f"{name}.parquet"
     if not path.exists():
         raise ModelsUnavailableError(
-            f"{path}: no evaluation results. Run `dbt build` (or `make build`) to train."
+            f"{path}: no such result table. Run `dbt build` (or `make build`) to train."
         )
     with duckdb.connect() as connection:
         return connection.execute("select * from read_parquet(?)", [str(path)]).df()
 
 
-def save_bundle(bundle: Any, metadata: dict[str, Any], directory: Path) -> None:
-    """Save fitted models with their metadata (JSON, readable without Python)."""
-    staging = _staging_dir(directory)
-    try:
-        # Level 1: the 114-genre forests are large and compress well even at the fastest level.
-        joblib.dump(bundle, staging / "bundle.joblib", compress=1)
-        (staging / "metadata.json").write_text(json.dumps(metadata, indent=2, default=str))
-        _swap_in(staging, directory)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+def save_bundle(bundle: Any, metadata: dict[str, Any], folder: Path) -> None:
+    """Fitted models with their metadata (JSON, readable without Python), into a run folder
+    being written (`write_run`)."""
+    # Level 1: the 114-genre forests are large and compress well even at the fastest level.
+    joblib.dump(bundle, folder / BUNDLE, compress=1)
+    (folder / METADATA).write_text(json.dumps(metadata, indent=2, default=str))
 
 
-def scoring_dir(models_root: Path, run_id: str) -> Path:
-    """Where the scoring models of one run live."""
-    return models_root / SCORING / run_id
-
-
-def prune_scoring_runs(
-    models_root: Path, keep: int = KEEP_RUNS, protect: set[str] | None = None
-) -> list[str]:
-    """Remove all but the `keep` most recently saved scoring runs and the protected ones;
-    return the removed run ids. A run's age is its folder's modification time."""
-    root = models_root / SCORING
-    if not root.is_dir():
-        return []
-    runs = sorted(
-        (path for path in root.iterdir() if path.is_dir() and not path.name.startswith(".")),
-        key=lambda path: path.stat().st_mtime_ns,
-        reverse=True,
-    )
-    protected = set(protect or ()) | {
-        value for value in [os.environ.get(PROTECTED_RUN_ENV_VAR)] if value
-    }
-    removed = []
-    for path in runs[keep:]:
-        if path.name not in protected:
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path.name)
-    return removed
-
-
-def load_bundle(directory: Path) -> tuple[Any, dict[str, Any]]:
-    bundle_path = directory / "bundle.joblib"
-    if not bundle_path.exists():
+def load_bundle(folder: Path) -> tuple[Any, dict[str, Any]]:
+    """The scoring models of a complete ML run folder, saved by this version of the code."""
+    if not (folder / BUNDLE).exists():
         raise ModelsUnavailableError(
-            f"{directory}: no trained models found. Build the warehouse first with "
+            f"{folder}: no trained models found. Build the warehouse first with "
             "`make build`, which trains and saves them here; or point "
             f"{MODELS_DIR_ENV_VAR} / --models-dir at another models folder."
         )
-    metadata = json.loads((directory / "metadata.json").read_text())
-    if metadata.get("code_fingerprint") != code_fingerprint():
+    manifest, problem = verify_run(folder)
+    if manifest is None:
         raise ModelsUnavailableError(
-            f"{directory}: these models were saved by another version of models_ml "
+            f"{folder}: the run folder is damaged ({problem}); rebuild with `make build`."
+        )
+    metadata = json.loads((folder / METADATA).read_text())
+    if metadata.get("code_fingerprint") != code_fingerprint(ML):
+        raise ModelsUnavailableError(
+            f"{folder}: these models were saved by another version of models_ml "
             f"(run {metadata.get('run_id')}); rebuild them with `make build` (or `dbt build`)."
         )
-    return joblib.load(bundle_path), metadata
+    return joblib.load(folder / BUNDLE), metadata
+
+
+def now_utc() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """One run folder as `python -m models_ml runs` lists it."""
+
+    kind: str
+    run_id: str
+    path: Path
+    created_at: str | None
+    last_used: str
+    megabytes: float
+    problem: str
+
+
+def stored_runs(models_root: Path) -> list[StoredRun]:
+    """Every run folder of every kind, newest use first, with what is wrong with it if any.
+    (A listing reads the manifests only: verifying every file is for a build.)"""
+    runs = []
+    for kind in KINDS:
+        for folder in _runs_newest_first(Path(models_root) / kind):
+            manifest_path = folder / MANIFEST
+            try:
+                manifest = json.loads(manifest_path.read_text())
+                problem = ""
+            except (OSError, ValueError):
+                manifest, problem = {}, f"{MANIFEST} missing or unreadable"
+            size = sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+            used = datetime.fromtimestamp(folder.stat().st_mtime, UTC)
+            runs.append(
+                StoredRun(
+                    kind,
+                    folder.name,
+                    folder,
+                    manifest.get("created_at"),
+                    used.isoformat(timespec="seconds"),
+                    size / 2**20,
+                    problem,
+                )
+            )
+    return runs
+
+
+def remove_runs(models_root: Path, keep: Iterable[str] = ()) -> list[Path]:
+    """Remove every run folder except those named in `keep`; return what was removed."""
+    kept = set(keep)
+    removed = []
+    for kind in KINDS:
+        root = Path(models_root) / kind
+        if not root.is_dir():
+            continue
+        for path in root.iterdir():
+            if path.is_dir() and path.name not in kept:
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+    return removed

@@ -185,3 +185,24 @@ def scenario_by_name(name: str) -> Scenario:
             return scenario
     known = ", ".join(s.name for s in SCENARIOS)
     raise KeyError(f"unknown scenario {name!r}; known: {known}")
+
+
+#: The dbt var that makes a build train (and rebuild discovery) although a complete run
+#: of the same inputs exists: --vars '{ml_refresh: true}'.
+REFRESH_VAR = "ml_refresh"
+_TRUE = {"true", "yes", "on", "1"}
+_FALSE = {"false", "no", "off", "0", ""}
+
+
+def refresh_forced(var_json: str | None, full_refresh: object = False) -> bool:
+    """Whether to train again although the run could be reused: the ml_refresh var (as the
+    JSON the model's config holds) or dbt's --full-refresh flag."""
+    if full_refresh is True or str(full_refresh).lower() == "true":
+        return True
+    value = json.loads(var_json) if var_json else False
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE | _FALSE:
+        return text in _TRUE
+    raise ValueError(f"var {REFRESH_VAR} must be true or false, not {value!r}")

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from models_ml.config import GENRE_LIST_COLUMNS, TRACK_FEATURES, MLSettings, Scenario, Task
-from models_ml.encoding import out_of_fold_means
+from models_ml.encoding import inner_folds, out_of_fold_means
 from models_ml.estimators import ARTIST_COLUMN
 
 
@@ -43,6 +43,8 @@ def derived_features(
     groups = frame[scenario.group_column]
     train_parts: list[pd.DataFrame] = []
     test_parts: list[pd.DataFrame] = []
+    # Every feature of the fold shares one inner split of the training rows.
+    inner = inner_folds(groups, train_pos, settings.n_inner_folds, fold_seed)
 
     def add(keys: pd.Series, targets: pd.DataFrame, names: list[str], count_name: str) -> None:
         (train_means, train_counts), (test_means, test_counts) = out_of_fold_means(
@@ -54,6 +56,7 @@ def derived_features(
             settings.smoothing,
             settings.n_inner_folds,
             fold_seed,
+            inner,
         )
         for means, counts, parts in (
             (train_means, train_counts, train_parts),

@@ -35,8 +35,10 @@ from models_ml.config import (
 )
 from models_ml.encoding import smoothed_means
 from models_ml.estimators import make_best, single_threaded
+from models_ml.evaluation import fit_cost
 from models_ml.features import derived_features, track_matrix
 from models_ml.metrics import top_k
+from models_ml.progress import Progress
 
 #: Columns a new-track CSV must have: the audio columns of dataset.csv, named as there
 #: (duration in ms, explicit as text), i.e. the model features before staging's renames.
@@ -86,8 +88,10 @@ class ScoringBundle:
     track_genre_popularity: pd.Series
 
 
-def fit_scoring_bundle(tracks: pd.DataFrame, settings: MLSettings) -> tuple[ScoringBundle, dict]:
-    """Fit the cold-start best models on every labelled track."""
+def fit_scoring_bundle(
+    tracks: pd.DataFrame, settings: MLSettings, progress: Progress | None = None
+) -> tuple[ScoringBundle, dict]:
+    """Fit the cold-start best models on every labelled track (`progress` hears of each)."""
     scenario = scenario_by_name(SCORING_SCENARIO)
     genre_models, genre_classes = {}, {}
     for name in GENRE_TASKS:
@@ -97,6 +101,8 @@ def fit_scoring_bundle(tracks: pd.DataFrame, settings: MLSettings) -> tuple[Scor
         single_threaded(model.fit(track_matrix(labelled), labelled[task.target].to_numpy()))
         genre_models[name] = model
         genre_classes[name] = np.asarray(explain.final_estimator(model).classes_)
+        if progress is not None:
+            progress.advance(name, "scoring model", "all tracks", weight=fit_cost(task, "best"))
 
     task = task_by_name("popularity")
     frame = tracks.reset_index(drop=True)
@@ -107,6 +113,8 @@ def fit_scoring_bundle(tracks: pd.DataFrame, settings: MLSettings) -> tuple[Scor
     features = pd.concat([track_matrix(frame), derived], axis=1)
     popularity_model = make_best(task, scenario, settings.seed, settings.n_jobs)
     single_threaded(popularity_model.fit(features, frame[task.target].to_numpy(dtype=float)))
+    if progress is not None:
+        progress.advance(task.name, "scoring model", "all tracks", weight=fit_cost(task, "best"))
 
     target = frame[[task.target]].astype(float)
     genres = frame["track_genres"].explode().dropna().unique()

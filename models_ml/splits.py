@@ -35,12 +35,15 @@ def assign_folds(groups: pd.Series, n_folds: int, seed: int) -> np.ndarray:
     shuffled = sizes.iloc[order]
     # Stable sort by size (descending) keeps the shuffled order among equal sizes.
     ranked = shuffled.iloc[np.argsort(-shuffled.to_numpy(), kind="stable")]
-    fold_rows = np.zeros(n_folds, dtype=np.int64)
-    group_fold: dict[object, int] = {}
-    for group, size in ranked.items():
-        fold = int(np.argmin(fold_rows))
-        group_fold[group] = fold
+    # The greedy pass is sequential; plain Python ints keep it fast (argmin's first minimum
+    # is list.index(min)). Catalog folds place one group per track: ~116k groups.
+    fold_rows = [0] * n_folds
+    assigned = np.empty(len(ranked), dtype=np.int64)
+    for position, size in enumerate(ranked.to_numpy().tolist()):
+        fold = fold_rows.index(min(fold_rows))
+        assigned[position] = fold
         fold_rows[fold] += size
+    group_fold = pd.Series(assigned, index=ranked.index)
     return groups.map(group_fold).to_numpy(dtype=np.int64)
 
 

@@ -1,7 +1,9 @@
 """One training run: cross-validate every task and scenario, then fit the scoring models.
 
-`evaluate_all` is pure (tracks in, tables out); `run` adds the I/O at the edge: it writes
-the tables and the fitted models to the models folder (`models_ml.artifacts`). The dbt
+`evaluate_all` is pure (tracks in, tables out); `run` adds the I/O at the edge: it names
+the run (`run_key`: input rows, settings, code, library versions), reuses the run's folder
+when it is complete, or trains and writes the tables and the fitted models there
+(`models_ml.artifacts`), reporting each fit as it finishes (`models_ml.progress`). The dbt
 Python model int_ml_models_trained calls `run`; the ml.* SQL models publish its tables.
 """
 
@@ -11,18 +13,20 @@ import hashlib
 import json
 import resource
 import time
-from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
-import sklearn
 
 from models_ml import __version__, artifacts
-from models_ml.config import MLSettings, scenario_by_name, task_by_name
-from models_ml.evaluation import EvaluationResult, cross_validate
-from models_ml.scoring import fit_scoring_bundle
+from models_ml.config import MODEL_NAMES, MLSettings, scenario_by_name, task_by_name
+from models_ml.evaluation import EvaluationResult, cross_validate, fit_cost
+from models_ml.progress import Emit, Progress, to_stderr
+from models_ml.scoring import GENRE_TASKS, fit_scoring_bundle
 from models_ml.splits import assign_folds
 
+#: The tasks whose cold-start models score new tracks (`scoring.fit_scoring_bundle`).
+SCORING_TASKS = (*GENRE_TASKS, "popularity")
 #: Columns the modelling frame (int_tracks_labelled) must provide.
 REQUIRED_COLUMNS = ("track_id", "primary_artist_id", "album_id", "popularity")
 
@@ -37,18 +41,11 @@ def data_fingerprint(tracks: pd.DataFrame) -> str:
     return digest.hexdigest()[:16]
 
 
-def make_run_id(fingerprint: str, settings: MLSettings) -> str:
-    """Deterministic: the same data, settings, code and library versions give the same id."""
-    payload = "|".join(
-        [
-            fingerprint,
-            settings.digest(),
-            __version__,
-            artifacts.code_fingerprint(),
-            sklearn.__version__,
-        ]
+def run_key(fingerprint: str, settings: MLSettings) -> artifacts.RunKey:
+    """What names a training run: the data, the settings, the code, the library versions."""
+    return artifacts.RunKey.current(
+        artifacts.ML, fingerprint, f"{settings.digest()}|models_ml {__version__}"
     )
-    return hashlib.sha256(payload.encode()).hexdigest()[:12]
 
 
 def scenario_folds(tracks: pd.DataFrame, settings: MLSettings) -> pd.DataFrame:
@@ -63,7 +60,9 @@ def scenario_folds(tracks: pd.DataFrame, settings: MLSettings) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def evaluate_all(tracks: pd.DataFrame, settings: MLSettings) -> list[EvaluationResult]:
+def evaluate_all(
+    tracks: pd.DataFrame, settings: MLSettings, progress: Progress | None = None
+) -> list[EvaluationResult]:
     """Cross-validate every configured task x scenario on the same folds."""
     missing = [column for column in REQUIRED_COLUMNS if column not in tracks.columns]
     if missing:
@@ -75,7 +74,9 @@ def evaluate_all(tracks: pd.DataFrame, settings: MLSettings) -> list[EvaluationR
         fold_map = folds[folds["scenario"] == scenario_name].set_index("track_id")["fold"]
         for task_name in settings.tasks:
             results.append(
-                cross_validate(tracks, fold_map, task_by_name(task_name), scenario, settings)
+                cross_validate(
+                    tracks, fold_map, task_by_name(task_name), scenario, settings, progress
+                )
             )
     return results
 
@@ -127,36 +128,111 @@ def result_tables(
     }
 
 
+def plan(settings: MLSettings) -> tuple[int, float]:
+    """Units of work of a training run (fits, with their explanations) and their expected
+    cost, for the progress lines' estimate of the time left."""
+    tasks = [task_by_name(name) for name in settings.tasks]
+    per_fold = [fit_cost(task, model) for task in tasks for model in MODEL_NAMES]
+    scoring = [fit_cost(task_by_name(name), "best") for name in SCORING_TASKS]
+    units = len(settings.scenarios) * settings.n_folds * len(per_fold) + len(scoring)
+    weight = len(settings.scenarios) * settings.n_folds * sum(per_fold) + sum(scoring)
+    return units, weight
+
+
 def run(
-    tracks: pd.DataFrame, settings: MLSettings, models_root: Path
-) -> tuple[pd.DataFrame, dict[str, float]]:
-    """Evaluate, fit the scoring models, save both; return ml.model_runs rows and timings."""
+    tracks: pd.DataFrame,
+    settings: MLSettings,
+    models_root: Path,
+    force: bool = False,
+    emit: Emit = to_stderr,
+) -> dict[str, Any]:
+    """Reuse the run folder of these inputs if complete; else evaluate, fit the scoring
+    models and save both. Returns the run's summary (int_ml_models_trained's row).
+
+    force: train even if a complete folder exists (the ml_refresh var, --full-refresh).
+    """
     started = time.perf_counter()
     tracks = tracks.sort_values("track_id").reset_index(drop=True)
     fingerprint = data_fingerprint(tracks)
-    run_id = make_run_id(fingerprint, settings)
-    trained_at = datetime.now(UTC).isoformat(timespec="seconds")
-    results = evaluate_all(tracks, settings)
+    key = run_key(fingerprint, settings)
+    folder = artifacts.run_dir(models_root, artifacts.ML, key.run_id)
+    units, weight = plan(settings)
+    progress = Progress("ML", units, weight, unit="fits", emit=emit)
+    if force:
+        reason = "retraining as asked (ml_refresh var or --full-refresh)"
+    else:
+        manifest, problem = artifacts.verify_run(folder)
+        if manifest is not None:
+            artifacts.mark_used(folder)
+            progress.note(
+                f"reusing run {key.run_id} trained {manifest['created_at']}: same input rows, "
+                f"settings, code and library versions, and its {len(manifest['files'])} files "
+                f"are intact ({folder}); --vars '{{ml_refresh: true}}' retrains"
+            )
+            return _summary(manifest, folder, reused=True, seconds=time.perf_counter() - started)
+        if folder.exists():
+            reason = f"training again: the folder of run {key.run_id} is damaged ({problem})"
+        else:
+            reason = f"training run {key.run_id}: {artifacts.what_changed(models_root, key)}"
+    progress.note(f"{reason}; {units} fits")
+
+    trained_at = artifacts.now_utc()
+    results = evaluate_all(tracks, settings, progress)
     evaluated = time.perf_counter()
-    tables = result_tables(results, run_id, fingerprint, settings, trained_at)
-    bundle, metadata = fit_scoring_bundle(tracks, settings)
+    tables = result_tables(results, key.run_id, fingerprint, settings, trained_at)
+    bundle, metadata = fit_scoring_bundle(tracks, settings, progress)
     metadata.update(
         {
-            "run_id": run_id,
+            "run_id": key.run_id,
             "data_fingerprint": fingerprint,
-            "code_fingerprint": artifacts.code_fingerprint(),
+            "code_fingerprint": key.code_fingerprint,
             "trained_at": trained_at,
         }
     )
     scored = time.perf_counter()
-    artifacts.write_tables(tables, models_root / artifacts.EVALUATION)
-    artifacts.save_bundle(bundle, metadata, artifacts.scoring_dir(models_root, run_id))
-    artifacts.prune_scoring_runs(models_root, protect={run_id})
-    timings = {
-        "evaluation_seconds": evaluated - started,
-        "scoring_fit_seconds": scored - evaluated,
-        "total_seconds": time.perf_counter() - started,
+
+    def write(staging: Path) -> None:
+        artifacts.write_parquet(tables, staging)
+        artifacts.save_bundle(bundle, metadata, staging)
+
+    info = {
+        "created_at": trained_at,
+        "settings": settings.as_json(),
+        "n_tracks": len(tracks),
+        "seconds": {
+            "evaluation": evaluated - started,
+            "scoring_fit": scored - evaluated,
+            "by_task": {
+                f"{result.task.name}/{result.scenario.name}": result.seconds for result in results
+            },
+            "explanations": sum(result.explain_seconds for result in results),
+            "fits_by_model": {
+                model: sum(result.fit_seconds[model] for result in results) for model in MODEL_NAMES
+            },
+        },
         # Peak resident memory of this process so far (Linux reports KiB).
         "peak_memory_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
-    return tables["model_runs"], timings
+    manifest = artifacts.write_run(folder, key, info, write)
+    artifacts.prune_runs(models_root, artifacts.ML, protect={key.run_id})
+    return _summary(manifest, folder, reused=False, seconds=time.perf_counter() - started)
+
+
+def _summary(
+    manifest: dict[str, Any], folder: Path, reused: bool, seconds: float
+) -> dict[str, Any]:
+    """int_ml_models_trained's row: the run, where it lives, and what this build spent."""
+    timings = manifest["seconds"]
+    return {
+        "run_id": manifest["run_id"],
+        "data_fingerprint": manifest["data_fingerprint"],
+        "trained_at": manifest["created_at"],
+        "n_tracks": manifest["n_tracks"],
+        "settings": manifest["settings"],
+        "run_folder": str(folder),
+        "is_reused": reused,
+        "evaluation_seconds": timings["evaluation"],
+        "scoring_fit_seconds": timings["scoring_fit"],
+        "training_peak_memory_mib": manifest["peak_memory_mib"],
+        "build_seconds": seconds,
+    }

@@ -70,7 +70,7 @@ def _check(site: Path) -> int:
         )
         return 2
     try:
-        results = check_site(site)
+        results = check_site(site, show_progress=True)
     except BrowserUnavailableError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

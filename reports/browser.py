@@ -41,6 +41,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from models_ml.progress import Progress
+
 #: URL schemes a page may load from. Anything else (http, https, ws, ftp, chrome-error, ...)
 #: is an external request, or with ``chrome-error`` a load that failed, and fails the page.
 ALLOWED_SCHEMES = frozenset({"file", "data", "blob", "about"})
@@ -261,6 +263,7 @@ def check_site(
     screenshot_pages: Iterable[str] = DEFAULT_SCREENSHOT_PAGES,
     screenshot_dir: Path | None = None,
     render_timeout: float = 20.0,
+    show_progress: bool = False,
 ) -> list[PageResult]:
     """Open pages of a built site in one headless Chromium session and report what they did.
 
@@ -271,6 +274,7 @@ def check_site(
     the page, e.g. ``index.html`` -> ``<screenshot_dir>/index.png`` (drill-down pages keep their
     sub-folders); ``screenshot_dir`` defaults to ``site_dir / "screenshots"``. A page whose
     charts are not all drawn after ``render_timeout`` seconds is reported as such, not waited on.
+    ``show_progress`` writes a line to stderr every few seconds (pages done, time left).
     Raises BrowserUnavailableError when Chromium cannot be found or started.
     """
     site = Path(site_dir).resolve()
@@ -283,10 +287,13 @@ def check_site(
     shots_dir = Path(screenshot_dir) if screenshot_dir is not None else site / "screenshots"
 
     results = []
+    progress = Progress("browser check", len(page_list), unit="pages", interval=5.0)
     with _Browser() as browser:
         for page in page_list:
             shot = shots_dir / Path(page).with_suffix(".png") if page in wanted_shots else None
             results.append(browser.check_page(site, page, shot, render_timeout))
+            if show_progress:
+                progress.advance(page)
     return results
 
 
@@ -626,6 +633,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             screenshot_pages=() if args.no_screenshots else DEFAULT_SCREENSHOT_PAGES,
             screenshot_dir=args.screenshot_dir,
             render_timeout=args.render_timeout,
+            show_progress=True,
         )
     except (BrowserUnavailableError, FileNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)

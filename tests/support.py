@@ -7,6 +7,7 @@ data/warehouse.duckdb or each other's artefacts.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -66,7 +67,7 @@ def dbt_env(
     return env
 
 
-def dbt_options(workdir: Path, dbt_vars: dict[str, str] | None = None) -> list[str]:
+def dbt_options(workdir: Path, dbt_vars: dict[str, object] | None = None) -> list[str]:
     """dbt flags that keep a test build's artefacts under `workdir`, plus its vars."""
     options = ["--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs")]
     if dbt_vars:
@@ -78,7 +79,7 @@ def run_dbt(
     args: list[str],
     workdir: Path,
     warehouse: Path,
-    dbt_vars: dict[str, str] | None = None,
+    dbt_vars: dict[str, object] | None = None,
     extra_env: dict[str, str] | None = None,
     timeout: float = 600,
 ) -> DbtResult:
@@ -98,14 +99,20 @@ def run_dbt(
     return DbtResult(completed.returncode, completed.stdout + completed.stderr)
 
 
-def refresh_command(args: list[str], workdir: Path, dbt_vars: dict[str, str] | None) -> list[str]:
+def refresh_command(
+    args: list[str], workdir: Path, dbt_vars: dict[str, object] | None
+) -> list[str]:
     """`python -m models_ml.refresh ARGS` (the atomic build `make build` runs) for a test."""
     return [sys.executable, "-m", "models_ml.refresh", *args, *dbt_options(workdir, dbt_vars)]
 
 
-def _yaml_dict(values: dict[str, str]) -> str:
-    """A flow-style YAML mapping; values are quoted so paths with ':' survive."""
-    items = ", ".join(f"{key}: '{value}'" for key, value in values.items())
+def _yaml_dict(values: dict[str, object]) -> str:
+    """A flow-style YAML mapping; text is quoted so paths with ':' survive, other values
+    (settings mappings, booleans) are written as JSON, which YAML reads as they are."""
+    items = ", ".join(
+        f"{key}: '{value}'" if isinstance(value, str) else f"{key}: {json.dumps(value)}"
+        for key, value in values.items()
+    )
     return "{" + items + "}"
 
 

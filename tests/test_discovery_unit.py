@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from sklearn.datasets import make_blobs
 
+from models_ml import artifacts
 from models_ml.discovery.clusters import (
     AUDIO_COLUMNS,
     audio_matrix,
@@ -34,7 +35,7 @@ from models_ml.discovery.recommenders import (
     top_k,
     training_rows,
 )
-from models_ml.discovery.run import DiscoverySettings, build_discovery, write_discovery
+from models_ml.discovery.run import DiscoverySettings, _select_with_types, build_discovery
 from models_ml.discovery.similarity import similar_tracks, song_keys
 
 SMALL = DiscoverySettings(
@@ -451,7 +452,8 @@ def test_written_tables_keep_their_list_columns(
         top_playlist_genres=[[] for _ in range(len(built["cluster_profiles"]))]
     )
     folder = tmp_path / "discovery"
-    write_discovery(tables, folder)
+    folder.mkdir()
+    artifacts.write_parquet(tables, folder, _select_with_types)
     assert sorted(path.stem for path in folder.glob("*.parquet")) == sorted(tables)
     with duckdb.connect() as connection:
         path = str(folder / "cluster_profiles.parquet")

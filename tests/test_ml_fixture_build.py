@@ -25,7 +25,7 @@ from sklearn.metrics import (
 
 from models_ml import artifacts, scoring, training
 from models_ml.config import MLSettings
-from tests.support import FIXTURE_INCOMING, DbtResult, run_module, scalar
+from tests.support import FIXTURE_INCOMING, FIXTURE_VARS, DbtResult, run_dbt, run_module, scalar
 
 ML_TABLES = (
     "model_runs",
@@ -68,11 +68,23 @@ def predict_cli(
     )
 
 
-def copy_scoring_runs(models_root: Path, tmp_path: Path) -> Path:
-    """A private models folder holding the build's scoring runs, free to tamper with."""
+def copy_ml_runs(models_root: Path, tmp_path: Path) -> Path:
+    """A private models folder holding the build's training runs, free to tamper with."""
     copied = tmp_path / "models"
-    shutil.copytree(models_root / artifacts.SCORING, copied / artifacts.SCORING)
+    shutil.copytree(models_root / artifacts.ML, copied / artifacts.ML)
     return copied
+
+
+def reseal(folder: Path, **changes: object) -> None:
+    """Edit a run's metadata.json and write its manifest anew: a complete, intact run folder,
+    as another build (or other code) would have left it."""
+    metadata_path = folder / artifacts.METADATA
+    metadata_path.write_text(json.dumps({**json.loads(metadata_path.read_text()), **changes}))
+    manifest_path = folder / artifacts.MANIFEST
+    manifest = json.loads(manifest_path.read_text())
+    manifest.update(run_id=changes.get("run_id", manifest["run_id"]))
+    manifest["files"] = artifacts.file_entries(folder)
+    manifest_path.write_text(json.dumps(manifest))
 
 
 @pytest.mark.parametrize("table", ML_TABLES)
@@ -209,12 +221,15 @@ def test_metric_summaries_are_mean_and_std_of_the_folds(
 def test_training_is_deterministic(
     fixture_db: duckdb.DuckDBPyConnection, models_root: Path, tmp_path: Path
 ) -> None:
-    """A second run on the same data gives the build's predictions, bit for bit."""
+    """Training again on the same data (a new models folder: nothing to reuse) gives the
+    build's predictions, bit for bit."""
     tracks = fixture_db.execute("select * from intermediate.int_tracks_labelled").df()
-    training.run(tracks, MLSettings(), tmp_path)
+    summary = training.run(tracks, MLSettings(), tmp_path, emit=lambda line: None)
+    assert not summary["is_reused"]
+    build_run = artifacts.run_dir(models_root, artifacts.ML, summary["run_id"])
     for table in ("genre_predictions", "popularity_predictions", "fold_metrics"):
-        first = artifacts.read_table(models_root / artifacts.EVALUATION, table)
-        second = artifacts.read_table(tmp_path / artifacts.EVALUATION, table)
+        first = artifacts.read_table(build_run, table)
+        second = artifacts.read_table(Path(summary["run_folder"]), table)
         pd.testing.assert_frame_equal(first, second, check_exact=True)
 
 
@@ -342,12 +357,10 @@ def test_cli_uses_the_run_the_warehouse_names(
 ) -> None:
     """A newer run in the models folder (a build that trained, then failed) is not used."""
     live_run = scalar(fixture_db, "select distinct run_id from ml.model_runs")
-    copied = copy_scoring_runs(models_root, tmp_path)
-    newer = artifacts.scoring_dir(copied, "f" * 12)
-    shutil.copytree(artifacts.scoring_dir(copied, str(live_run)), newer)
-    metadata = json.loads((newer / "metadata.json").read_text())
-    metadata["run_id"] = "f" * 12
-    (newer / "metadata.json").write_text(json.dumps(metadata))
+    copied = copy_ml_runs(models_root, tmp_path)
+    newer = artifacts.run_dir(copied, artifacts.ML, "f" * 12)
+    shutil.copytree(artifacts.run_dir(copied, artifacts.ML, str(live_run)), newer)
+    reseal(newer, run_id="f" * 12)
     result = predict_cli(NEW_TRACKS, copied, fixture_build[0])
     assert result.returncode == 1, result.stderr
     assert f"models: run {live_run} " in result.stdout
@@ -362,11 +375,126 @@ def test_cli_refuses_models_saved_by_other_code(
     tmp_path: Path,
 ) -> None:
     run_id = str(scalar(fixture_db, "select distinct run_id from ml.model_runs"))
-    copied = copy_scoring_runs(models_root, tmp_path)
-    metadata_path = artifacts.scoring_dir(copied, run_id) / "metadata.json"
-    metadata = json.loads(metadata_path.read_text())
-    metadata["code_fingerprint"] = "0" * 16
-    metadata_path.write_text(json.dumps(metadata))
+    copied = copy_ml_runs(models_root, tmp_path)
+    reseal(artifacts.run_dir(copied, artifacts.ML, run_id), code_fingerprint="0" * 16)
     result = predict_cli(NEW_TRACKS, copied, fixture_build[0])
     assert result.returncode == 2
     assert "another version of models_ml" in result.stderr and "make build" in result.stderr
+
+
+def test_cli_refuses_a_damaged_run_folder(
+    fixture_build: tuple[Path, DbtResult],
+    fixture_db: duckdb.DuckDBPyConnection,
+    models_root: Path,
+    tmp_path: Path,
+) -> None:
+    run_id = str(scalar(fixture_db, "select distinct run_id from ml.model_runs"))
+    copied = copy_ml_runs(models_root, tmp_path)
+    bundle = artifacts.run_dir(copied, artifacts.ML, run_id) / artifacts.BUNDLE
+    bundle.write_bytes(bundle.read_bytes()[:1000])
+    result = predict_cli(NEW_TRACKS, copied, fixture_build[0])
+    assert result.returncode == 2
+    assert "the run folder is damaged (bundle.joblib is 1,000 bytes" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# --- a second build reuses the first one's runs ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def second_build(
+    fixture_build: tuple[Path, DbtResult],
+    models_root: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, DbtResult]:
+    """`dbt build` of the fixture again, into a new warehouse, with the first build's models
+    folder: nothing the models read has changed."""
+    workdir = tmp_path_factory.mktemp("second_build")
+    warehouse = workdir / "warehouse.duckdb"
+    result = run_dbt(
+        ["build"],
+        workdir,
+        warehouse,
+        FIXTURE_VARS,
+        extra_env={"SPOTIFY_MODELS_DIR": str(models_root)},
+    )
+    assert result.ok, result.output[-5000:]
+    return warehouse, result
+
+
+def table_digests(warehouse: Path, schema: str) -> dict[str, tuple[int, str]]:
+    """Row count and an order-free digest of every row's text, per table of a schema."""
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        tables = [
+            name
+            for (name,) in connection.execute(
+                "select table_name from information_schema.tables where table_schema = ?",
+                [schema],
+            ).fetchall()
+        ]
+        return {
+            table: connection.execute(
+                f"select count(*), md5(coalesce(string_agg(md5(cast(t as varchar)), ',' "
+                f"order by md5(cast(t as varchar))), '')) from {schema}.{table} as t"
+            ).fetchone()
+            for table in tables
+        }
+
+
+def test_a_second_build_reuses_the_runs_and_fits_nothing(
+    fixture_build: tuple[Path, DbtResult],
+    fixture_db: duckdb.DuckDBPyConnection,
+    second_build: tuple[Path, DbtResult],
+) -> None:
+    run_id = scalar(fixture_db, "select run_id from intermediate.int_ml_models_trained")
+    discovery_id = scalar(fixture_db, "select run_id from intermediate.int_discovery_built")
+    first, second = fixture_build[1].output, second_build[1].output
+    assert f"ML: training run {run_id}" in first and " fits · " in first
+    assert f"ML: reusing run {run_id} trained " in second
+    assert f"discovery: reusing run {discovery_id} built " in second
+    assert " fits · " not in second and "discovery 1/" not in second
+    with duckdb.connect(str(second_build[0]), read_only=True) as connection:
+        reused = connection.execute(
+            "select ml.is_reused, d.is_reused, ml.run_id, d.run_id "
+            "from intermediate.int_ml_models_trained ml, intermediate.int_discovery_built d"
+        ).fetchone()
+    assert reused == (True, True, run_id, discovery_id)
+    assert scalar(fixture_db, "select is_reused from intermediate.int_ml_models_trained") is False
+
+
+def test_a_reused_build_publishes_the_same_ml_tables(
+    fixture_build: tuple[Path, DbtResult], second_build: tuple[Path, DbtResult]
+) -> None:
+    first = table_digests(fixture_build[0], "ml")
+    assert len(first) >= 19 and all(rows > 0 for rows, _ in first.values())
+    assert table_digests(second_build[0], "ml") == first
+
+
+def test_the_refresh_var_and_full_refresh_force_training(
+    second_build: tuple[Path, DbtResult], tmp_path: Path
+) -> None:
+    """Run the two training models alone, with small settings, on a copy of the second
+    warehouse and an empty models folder: trains, then --full-refresh and ml_refresh train
+    again, then a plain run reuses."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(second_build[0], warehouse)
+    small = {
+        **FIXTURE_VARS,
+        "ml_settings": {"n_folds": 2, "tasks": ["popularity"], "scenarios": ["cold_start"]},
+        "discovery_settings": {"k_values": [3], "kmeans_n_init": 1, "hybrid_weights": [0.0]},
+    }
+    select = ["run", "--select", "int_ml_models_trained", "int_discovery_built"]
+
+    def run(*extra: str, **more_vars: object) -> str:
+        result = run_dbt([*select, *extra], tmp_path, warehouse, {**small, **more_vars})
+        assert result.ok, result.output[-3000:]
+        return result.output
+
+    first = run()
+    assert "ML: training run " in first and "discovery: building run " in first
+    forced = run("--full-refresh")
+    assert "ML: retraining as asked" in forced and "discovery: rebuilding as asked" in forced
+    by_var = run(ml_refresh=True)
+    assert "ML: retraining as asked" in by_var and "discovery: rebuilding as asked" in by_var
+    again = run()
+    assert "ML: reusing run " in again and "discovery: reusing run " in again

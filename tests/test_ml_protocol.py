@@ -6,11 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.dummy import DummyClassifier
-from sklearn.metrics import roc_auc_score
+from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.metrics import accuracy_score, roc_auc_score
 
+from models_ml import explain
 from models_ml.config import AUDIO_FEATURES, MLSettings, scenario_by_name, task_by_name
-from models_ml.encoding import out_of_fold_means
-from models_ml.estimators import ArtistPriorBlend
+from models_ml.encoding import _long_keys, _subset, out_of_fold_means
+from models_ml.estimators import ArtistPriorBlend, single_threaded
 from models_ml.explain import stratified_sample
 from models_ml.features import fold_matrices
 from models_ml.metrics import label_ranks, macro_ovr_auc, top_k
@@ -170,3 +172,60 @@ def test_stratified_sample_covers_every_stratum() -> None:
     assert len(sample) <= 100
     assert set(strata.iloc[sample]) == {"big", "small", "tiny"}
     assert len(set(sample)) == len(sample)
+
+
+def _forest_data(rows: int = 5_000) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(7)
+    features = pd.DataFrame(rng.normal(size=(rows, 4)), columns=["a", "b", "c", "d"])
+    labels = np.where(features["a"] + rng.normal(scale=0.5, size=rows) > 0, "x", "y")
+    values = features["b"].to_numpy() * 3 + rng.normal(size=rows)
+    return features, labels, values
+
+
+def test_row_parallel_prediction_is_bit_for_bit_one_call() -> None:
+    features, labels, values = _forest_data()
+    classifier = single_threaded(
+        RandomForestClassifier(n_estimators=20, random_state=0, n_jobs=2).fit(features, labels)
+    )
+    regressor = single_threaded(
+        RandomForestRegressor(n_estimators=20, random_state=0, n_jobs=2).fit(features, values)
+    )
+    assert len(features) >= explain.PARALLEL_MIN_ROWS
+    together = classifier.predict_proba(features)
+    split = explain.predict_rows(classifier, features, "predict_proba", n_jobs=3)
+    assert np.array_equal(together, split)
+    assert np.array_equal(
+        regressor.predict(features), explain.predict_rows(regressor, features, n_jobs=2)
+    )
+
+
+def test_batched_permutation_importance_equals_one_prediction_per_shuffle() -> None:
+    features, labels, _ = _forest_data(1_500)
+    model = single_threaded(
+        RandomForestClassifier(n_estimators=10, random_state=0).fit(features, labels)
+    )
+    batched = explain.permutation_importance(
+        features, labels, model.predict, accuracy_score, n_repeats=3, seed=11
+    )
+    # The definition, one model call per shuffled copy, drawing shuffles in the same order.
+    rng = np.random.default_rng(11)
+    reference = accuracy_score(labels, model.predict(features))
+    expected = {}
+    for column in features.columns:
+        drops = []
+        for _ in range(3):
+            shuffled = features.copy()
+            shuffled[column] = features[column].to_numpy()[rng.permutation(len(features))]
+            drops.append(reference - accuracy_score(labels, model.predict(shuffled)))
+        expected[column] = float(np.mean(drops))
+    assert batched.to_dict() == expected
+    assert batched["a"] > 0.3 > batched["d"]
+
+
+def test_a_subset_of_exploded_keys_is_the_exploded_subset() -> None:
+    keys = pd.Series([["a", "b"], [], None, ["c"], ["a"], ["b", "b"], []], dtype=object)
+    positions = np.array([0, 2, 3, 5, 6])
+    expected = _long_keys(keys.iloc[positions])
+    subset = _subset(_long_keys(keys), positions)
+    assert list(subset.index) == list(expected.index)
+    assert list(subset) == list(expected)

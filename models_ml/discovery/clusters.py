@@ -7,13 +7,14 @@ recommender scores in, so "close" means the same thing on every discovery page.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 from sklearn.metrics import silhouette_score
+from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.preprocessing import StandardScaler
 
 #: The audio features the discovery layer compares tracks on (fct_track_features). key,
@@ -112,31 +113,37 @@ def scan_k(
     sample_size: int,
     seed: int,
     n_init: int = 10,
+    on_k: Callable[[int], None] | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Fit k-means for each k on all rows; score each by silhouette on one fixed sample.
 
     Returns the score table (k, silhouette, inertia, is_chosen) and the chosen model's labels
     (0 = largest cluster) and centres. The highest silhouette wins; ties go to the smaller k.
     Silhouette needs every pairwise distance, so it is measured on a seeded sample (the same
-    rows for every k); k-means itself sees every track.
+    rows for every k); k-means itself sees every track. `on_k(k)` hears of each k done.
     """
     n_rows = len(matrix)
     candidates = sorted({int(k) for k in k_values if 2 <= k < n_rows})
     if not candidates:
         raise ValueError(f"no k in {list(k_values)} fits {n_rows} tracks (need 2 <= k < n)")
     sample = _sample_positions(n_rows, sample_size, seed)
+    # The sample's pairwise distances, once for every k (10k x 10k float64: 800 MB).
+    distances = euclidean_distances(matrix[sample])
+    np.fill_diagonal(distances, 0.0)
     rows, fits = [], {}
     for k in candidates:
         model = KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(matrix)
         sample_labels = model.labels_[sample]
         n_labels = len(np.unique(sample_labels))
         silhouette = (
-            float(silhouette_score(matrix[sample], sample_labels))
+            float(silhouette_score(distances, sample_labels, metric="precomputed"))
             if 1 < n_labels < len(sample)
             else float("nan")
         )
         rows.append({"k": k, "silhouette": silhouette, "inertia": float(model.inertia_)})
         fits[k] = (model.labels_, model.cluster_centers_)
+        if on_k is not None:
+            on_k(k)
     scores = pd.DataFrame(rows)
     ranked = scores.assign(order=-scores["silhouette"].fillna(-np.inf)).sort_values(
         ["order", "k"], kind="stable"
@@ -262,9 +269,10 @@ def cluster_tracks(
     n_init: int = 10,
     n_distinguishing: int = 3,
     n_top_genres: int = 3,
+    on_k: Callable[[int], None] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """track_clusters, cluster_profiles and cluster_k_scores for tracks (rows of `matrix`)."""
-    scores, labels, centres = scan_k(matrix, k_values, sample_size, seed, n_init)
+    scores, labels, centres = scan_k(matrix, k_values, sample_size, seed, n_init, on_k)
     distance = np.linalg.norm(matrix - centres[labels], axis=1)
     track_clusters = pd.DataFrame(
         {

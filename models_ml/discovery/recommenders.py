@@ -32,9 +32,11 @@ list is shorter if the catalog runs out, which only happens on toy data).
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
+from numpy.random import PCG64, Generator
 from scipy import sparse
 
 from models_ml.discovery.clusters import require_columns
@@ -47,6 +49,8 @@ FUSION_OFFSET = 60.0
 #: Playlists scored at once: each batch holds a dense batch x catalog score matrix
 #: (64 x 116k float64 = 60 MB).
 BATCH_SIZE = 64
+#: Batches scored at once, one thread each.
+PARALLEL_BATCHES = 2
 
 
 # ----------------------------------------------------------------------------- split
@@ -255,13 +259,22 @@ def _tie_order(tracks: pd.DataFrame, train_counts: pd.Series) -> np.ndarray:
     return np.lexsort((id_rank, -popularity, -counts))
 
 
+def batch_noise(seed: int, offset: int, shape: tuple[int, int]) -> np.ndarray:
+    """The `random` method's scores for one batch: uniform draws number offset, offset + 1,
+    ... of the generator seeded with `seed`, so each batch gets the same draws whichever
+    batch is scored first (one draw per float64)."""
+    generator = PCG64(seed)
+    generator.advance(offset)
+    return Generator(generator).random(shape)
+
+
 def _batch_scores(
     methods: Sequence[str],
     query: sparse.csr_matrix,
     train: sparse.csr_matrix,
     ordered_matrix: np.ndarray,
     train_counts: np.ndarray,
-    noise: np.ndarray,
+    noise: np.ndarray | None,
     hybrid_weights: Sequence[float],
     content_scoring: str,
 ) -> Iterator[tuple[str, float, np.ndarray]]:
@@ -274,6 +287,7 @@ def _batch_scores(
         return scores
 
     if "random" in methods:
+        assert noise is not None
         yield "random", np.nan, excluding_query(noise)
     if "most_popular" in methods:
         yield "most_popular", np.nan, excluding_query(np.tile(train_counts, (query.shape[0], 1)))
@@ -332,14 +346,15 @@ def recommend(
     query_playlists = pd.Index(np.sort(query_rows["playlist_id"].unique()))
     query_all = interaction_matrix(query_rows, query_playlists, track_index)
     train_counts = np.asarray(train.sum(axis=0)).ravel()
-    rng = np.random.default_rng(seed)
+    catalog = track_index.to_numpy()
 
-    frames = []
-    for start in range(0, len(query_playlists), BATCH_SIZE):
+    def score_batch(start: int) -> list[pd.DataFrame]:
         query = query_all[start : start + BATCH_SIZE]
         batch_ids = query_playlists[start : start + BATCH_SIZE].to_numpy()
-        # Drawn for every batch whatever the methods, so `random` does not depend on them.
-        noise = rng.random(query.shape)
+        noise = (
+            batch_noise(seed, start * query.shape[1], query.shape) if "random" in methods else None
+        )
+        frames = []
         for method, weight, scores in _batch_scores(
             methods,
             query,
@@ -359,11 +374,21 @@ def recommend(
                         "hybrid_weight": weight,
                         "playlist_id": batch_ids[row],
                         "rank": slot + 1,
-                        "track_id": track_index.to_numpy()[positions[row, slot]],
+                        "track_id": catalog[positions[row, slot]],
                         "score": values[row, slot],
                     }
                 )
             )
+        return frames
+
+    # Batches are independent (NumPy and SciPy release the GIL): two at a time use both
+    # cores; the result is the same as one after another.
+    with ThreadPoolExecutor(PARALLEL_BATCHES) as pool:
+        frames = [
+            frame
+            for batch in pool.map(score_batch, range(0, len(query_playlists), BATCH_SIZE))
+            for frame in batch
+        ]
     columns = ["method", "hybrid_weight", "playlist_id", "rank", "track_id", "score"]
     if not frames:
         return pd.DataFrame(columns=columns)

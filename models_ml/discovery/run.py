@@ -1,8 +1,10 @@
-"""One discovery run: every table of the Discovery feature from three DataFrames, and
-writing them as Parquet.
+"""One discovery run: every table of the Discovery feature from three DataFrames, kept in
+the models folder by run id and reused while its inputs do not change.
 
-`build_discovery` is pure (frames in, frames out; the dbt Python model passes the
-frames); `write_discovery` is the I/O edge. The tables:
+`build_discovery` is pure (frames in, frames out); `run_discovery` is the I/O edge the dbt Python
+model int_discovery_built calls: it names the run (input rows, settings, code, library
+versions), reuses a complete run folder of that name or builds one
+(<models dir>/discovery/<run id>/, `models_ml.artifacts`). The tables:
 
     track_clusters        track_id, cluster, distance_to_centre
     cluster_profiles      cluster, cluster_name, track_count, share, avg_<feature>...,
@@ -19,12 +21,12 @@ frames); `write_discovery` is the I/O edge. The tables:
 
 from __future__ import annotations
 
-import shutil
+import hashlib
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-import duckdb
 import pandas as pd
 
 from models_ml import artifacts
@@ -43,10 +45,19 @@ from models_ml.discovery.recommenders import (
     holdout_split,
 )
 from models_ml.discovery.similarity import similar_tracks
+from models_ml.progress import Emit, Progress, to_stderr
 
 TRACK_COLUMNS: tuple[str, ...] = ("track_id", "track_name", "artist_names", "popularity")
 GENRE_COLUMNS: tuple[str, ...] = ("track_id", "taxonomy", "genre")
 PLAYLIST_COLUMNS: tuple[str, ...] = ("playlist_id", "track_id")
+#: Expected relative cost of each step (one k of the k-means scan, about 3 s on the real
+#: data on 2 cores, is 1.0), for the time-left estimate of the progress lines only.
+STEP_COSTS: dict[str, float] = {
+    "k-means": 1.0,
+    "map": 0.3,
+    "similar tracks": 18.0,
+    "recommenders": 34.0,
+}
 #: Columns holding lists of text (cluster_profiles).
 LIST_COLUMNS: tuple[str, ...] = ("distinguishing_features", "top_genres", "top_playlist_genres")
 
@@ -120,14 +131,21 @@ def build_discovery(
     genres: pd.DataFrame,
     playlists: pd.DataFrame,
     settings: DiscoverySettings | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Every discovery table (see the module docstring) from the three input frames.
 
     tracks: one row per track (track_id, track_name, artist_names, popularity and the audio
     features); genres: track_id, taxonomy, genre; playlists: playlist_id, track_id.
     Deterministic: the same frames and settings give the same tables, in any row order.
+    `progress` hears of each step (`plan` counts them).
     """
     settings = settings or DiscoverySettings()
+
+    def done(label: str, step: str) -> None:
+        if progress is not None:
+            progress.advance(label, weight=STEP_COSTS[step])
+
     tracks, playlist_rows = _checked_inputs(tracks, genres, playlists, settings)
     matrix, feature_names = audio_matrix(tracks, settings.audio_features, settings.log_features)
     tables = cluster_tracks(
@@ -141,13 +159,16 @@ def build_discovery(
         n_init=settings.kmeans_n_init,
         n_distinguishing=settings.n_distinguishing_features,
         n_top_genres=settings.n_top_genres,
+        on_k=lambda k: done(f"k-means k={k}", "k-means"),
     )
     embedding, components = embed_2d(tracks, matrix, feature_names, settings.seed)
     tables["track_embedding_2d"] = embedding
     tables["embedding_components"] = components
+    done("2-D map", "map")
     tables["similar_tracks"] = similar_tracks(
         tracks, matrix, settings.n_similar, settings.neighbour_margin, settings.n_jobs
     )
+    done("similar tracks", "similar tracks")
     holdout = holdout_split(
         playlist_rows, settings.holdout_share, settings.holdout_min_tracks, settings.seed
     )
@@ -162,6 +183,7 @@ def build_discovery(
         share=settings.holdout_share,
         min_tracks=settings.holdout_min_tracks,
     )
+    done("recommenders tuned and evaluated", "recommenders")
     tables["recommender_holdout"] = holdout
     tables["recommender_metrics"] = evaluation["recommender_metrics"]
     tables["recommender_tuning"] = evaluation["recommender_tuning"]
@@ -179,26 +201,92 @@ def _select_with_types(frame: pd.DataFrame) -> str:
     return f"select * replace ({', '.join(casts)}) from frame" if casts else "select * from frame"
 
 
-def write_discovery(tables: dict[str, pd.DataFrame], folder: Path) -> None:
-    """Write each table as <folder>/<name>.parquet, all or nothing.
+def input_fingerprint(*frames: pd.DataFrame) -> str:
+    """SHA-256 prefix of the input frames' content (after `_checked_inputs` ordering)."""
+    digest = hashlib.sha256()
+    for frame in frames:
+        digest.update(",".join(map(str, frame.columns)).encode())
+        digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()[:16]
 
-    As `artifacts.write_tables` does: DuckDB writes the Parquet (no pyarrow needed) into a
-    temporary sibling folder that is swapped in whole, so a reader never sees half a run.
-    The list columns of cluster_profiles (`LIST_COLUMNS`) are Parquet lists of strings
-    (DuckDB VARCHAR[]); they read back as lists.
+
+def plan(settings: DiscoverySettings) -> tuple[int, float]:
+    """Steps of a discovery run and their expected cost (for the time-left estimate)."""
+    steps = [*["k-means"] * len(settings.k_values), "map", "similar tracks", "recommenders"]
+    return len(steps), sum(STEP_COSTS[step] for step in steps)
+
+
+def run_discovery(
+    tracks: pd.DataFrame,
+    genres: pd.DataFrame,
+    playlists: pd.DataFrame,
+    settings: DiscoverySettings,
+    models_root: Path,
+    force: bool = False,
+    emit: Emit = to_stderr,
+) -> dict[str, object]:
+    """Reuse the discovery run of these inputs if its folder is complete, else build and
+    save it (`artifacts.write_run`); return int_discovery_built's row.
+
+    force: build even if a complete folder exists (the ml_refresh var, --full-refresh).
     """
-    folder = Path(folder)
-    staging = artifacts._staging_dir(folder)
-    try:
-        with duckdb.connect() as connection:
-            for name, frame in tables.items():
-                connection.register("frame", frame)
-                target = str(staging / f"{name}.parquet").replace("'", "''")
-                connection.execute(
-                    f"copy ({_select_with_types(frame)}) to '{target}' (format parquet)"
-                )
-                connection.unregister("frame")
-        artifacts._swap_in(staging, folder)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    started = time.perf_counter()
+    tracks = tracks.sort_values("track_id", ignore_index=True)
+    genres = genres.sort_values(list(GENRE_COLUMNS), ignore_index=True)
+    playlists = playlists.sort_values(list(PLAYLIST_COLUMNS), ignore_index=True)
+    fingerprint = input_fingerprint(tracks, genres, playlists)
+    key = artifacts.RunKey.current(artifacts.DISCOVERY, fingerprint, settings.digest())
+    folder = artifacts.run_dir(models_root, artifacts.DISCOVERY, key.run_id)
+    units, weight = plan(settings)
+    progress = Progress("discovery", units, weight, emit=emit)
+    manifest = None
+    if force:
+        reason = "rebuilding as asked (ml_refresh var or --full-refresh)"
+    else:
+        manifest, problem = artifacts.verify_run(folder)
+        if manifest is not None:
+            artifacts.mark_used(folder)
+            progress.note(
+                f"reusing run {key.run_id} built {manifest['created_at']}: same input rows, "
+                f"settings, code and library versions, and its {len(manifest['files'])} files "
+                f"are intact ({folder}); --vars '{{ml_refresh: true}}' rebuilds"
+            )
+        elif folder.exists():
+            reason = f"building again: the folder of run {key.run_id} is damaged ({problem})"
+        else:
+            reason = f"building run {key.run_id}: {artifacts.what_changed(models_root, key)}"
+    reused = manifest is not None
+    if manifest is None:
+        progress.note(f"{reason}; {units} steps")
+        created_at = artifacts.now_utc()
+        tables = build_discovery(tracks, genres, playlists, settings, progress)
+        tagged = {name: frame.assign(run_id=key.run_id) for name, frame in tables.items()}
+        info = {
+            "created_at": created_at,
+            "settings": settings.as_json(),
+            "n_tracks": len(tracks),
+            "n_playlist_rows": len(playlists),
+            "seconds": {
+                "build": time.perf_counter() - started,
+                "steps": dict(progress.steps),
+            },
+        }
+        manifest = artifacts.write_run(
+            folder,
+            key,
+            info,
+            lambda staging: artifacts.write_parquet(tagged, staging, _select_with_types),
+        )
+        artifacts.prune_runs(models_root, artifacts.DISCOVERY, protect={key.run_id})
+    return {
+        "run_id": manifest["run_id"],
+        "data_fingerprint": manifest["data_fingerprint"],
+        "built_at": manifest["created_at"],
+        "n_tracks": manifest["n_tracks"],
+        "n_playlist_rows": manifest["n_playlist_rows"],
+        "settings": manifest["settings"],
+        "run_folder": str(folder),
+        "is_reused": reused,
+        "run_seconds": manifest["seconds"]["build"],
+        "build_seconds": time.perf_counter() - started,
+    }

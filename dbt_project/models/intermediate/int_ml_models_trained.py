@@ -1,10 +1,14 @@
-"""Train and evaluate every ML model; one row per training run (this run).
+"""The training run the ML tables publish; one row. Trains only when its inputs are new.
 
-The work is done by models_ml.training.run: grouped cross-validation of the baseline, the
-reference RF and the best model for each task and scenario, explanations, and the fit of
-the cold-start models that score new tracks. Its long tables go to the models folder
-(<models_dir>/evaluation/*.parquet) and are published by the ml.* SQL models, which read
-them for this run id only; the fitted models go to <models_dir>/scoring/.
+models_ml.training.run fingerprints the exact input rows (int_tracks_labelled), the ML
+settings, the models_ml code and the library versions into a run id. If the models folder
+already holds the complete results of that run id (<models_dir>/ml/<run id>/, every file
+checked against its manifest) they are reused in seconds; otherwise the run trains: grouped
+cross-validation of the baseline, the reference RF and the best model for each task and
+scenario, explanations, and the cold-start models that score new tracks, with a progress
+line per fit. The ml.* SQL models read the run folder this row names.
+
+Forcing a retrain: --vars '{ml_refresh: true}', or `dbt build --full-refresh`.
 """
 
 import json
@@ -16,28 +20,16 @@ def model(dbt, session):
     dbt.config(materialized="table")
 
     from models_ml import artifacts, training
-    from models_ml.config import MLSettings
+    from models_ml.config import MLSettings, refresh_forced
+    from models_ml.progress import dbt_console
 
     tracks = dbt.ref("int_tracks_labelled").df()
-    overrides = json.loads(dbt.config.get("ml_settings") or "{}")
-    settings = MLSettings.from_overrides(overrides)
-    models_root = artifacts.models_dir(dbt.config.get("models_dir"))
-    runs, timings = training.run(tracks, settings, models_root)
-
-    first = runs.iloc[0]
-    return pd.DataFrame(
-        [
-            {
-                "run_id": first["run_id"],
-                "data_fingerprint": first["data_fingerprint"],
-                "trained_at": first["trained_at"],
-                "n_tracks": len(tracks),
-                "settings": first["settings"],
-                "models_dir": str(models_root),
-                "evaluation_seconds": timings["evaluation_seconds"],
-                "scoring_fit_seconds": timings["scoring_fit_seconds"],
-                "total_seconds": timings["total_seconds"],
-                "peak_memory_mib": timings["peak_memory_mib"],
-            }
-        ]
+    settings = MLSettings.from_overrides(json.loads(dbt.config.get("ml_settings") or "{}"))
+    summary = training.run(
+        tracks,
+        settings,
+        artifacts.models_dir(dbt.config.get("models_dir")),
+        force=refresh_forced(dbt.config.get("ml_refresh"), dbt.config.get("full_refresh")),
+        emit=dbt_console,
     )
+    return pd.DataFrame([summary])

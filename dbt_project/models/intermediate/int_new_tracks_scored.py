@@ -1,8 +1,10 @@
-"""Score the accepted new tracks with the cold-start models this build just saved.
+"""Score the accepted new tracks with the cold-start models of this build's training run.
 
-Depends on int_ml_models_trained and loads the models of its run id
-(<models_dir>/scoring/<run id>/).
+Depends on int_ml_models_trained and loads the scoring models of the run folder it names
+(<models_dir>/ml/<run id>/bundle.joblib), whether the run was trained now or reused.
 """
+
+from pathlib import Path
 
 import pandas as pd
 
@@ -14,13 +16,12 @@ def model(dbt, session):
 
     run = dbt.ref("int_ml_models_trained").df()
     new_tracks = dbt.ref("int_new_tracks_validated").filter("is_accepted").df()
-    models_root = artifacts.models_dir(dbt.config.get("models_dir"))
     run_id = run["run_id"].iloc[0]
-    bundle, metadata = artifacts.load_bundle(artifacts.scoring_dir(models_root, run_id))
+    bundle, metadata = artifacts.load_bundle(Path(run["run_folder"].iloc[0]))
     if metadata["run_id"] != run_id:
         raise RuntimeError(
-            f"{models_root}: saved models belong to run {metadata['run_id']}, not to this "
-            f"build's run {run_id}; rebuild with `dbt build`."
+            f"{run['run_folder'].iloc[0]}: saved models belong to run {metadata['run_id']}, "
+            f"not to this build's run {run_id}; rebuild with `dbt build`."
         )
     scores = scoring.score(bundle, new_tracks.reset_index(drop=True))
     identity = new_tracks[
