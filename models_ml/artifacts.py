@@ -283,6 +283,33 @@ def what_changed(models_root: Path, key: RunKey) -> str:
     return "no earlier run in the models folder"
 
 
+#: How each kind names its work in the console: (done, doing, does again).
+VERBS: dict[str, tuple[str, str, str]] = {
+    ML: ("trained", "training", "retrains"),
+    DISCOVERY: ("built", "building", "rebuilds"),
+}
+
+
+def reusable_run(models_root: Path, key: RunKey, force: bool) -> tuple[dict[str, Any] | None, str]:
+    """(manifest, note) when the run of `key` can be reused; else (None, note saying why it
+    must be made). The note is the console line of the decision (after "ML: ")."""
+    folder = run_dir(models_root, key.kind, key.run_id)
+    done, doing, again = VERBS[key.kind]
+    if force:
+        return None, f"{doing} run {key.run_id}: forced (ml_refresh var or --full-refresh)"
+    manifest, problem = verify_run(folder)
+    if manifest is not None:
+        mark_used(folder)
+        return manifest, (
+            f"reusing run {key.run_id} {done} {manifest['created_at']}: same input rows, "
+            f"settings, code and library versions, and its {len(manifest['files'])} files are "
+            f"intact ({folder}); --vars '{{ml_refresh: true}}' {again}"
+        )
+    if folder.exists():
+        return None, f"{doing} run {key.run_id}: its folder is damaged ({problem})"
+    return None, f"{doing} run {key.run_id}: {what_changed(models_root, key)}"
+
+
 def _runs_newest_first(root: Path) -> list[Path]:
     if not root.is_dir():
         return []

@@ -158,23 +158,11 @@ def run(
     folder = artifacts.run_dir(models_root, artifacts.ML, key.run_id)
     units, weight = plan(settings)
     progress = Progress("ML", units, weight, unit="fits", emit=emit)
-    if force:
-        reason = "retraining as asked (ml_refresh var or --full-refresh)"
-    else:
-        manifest, problem = artifacts.verify_run(folder)
-        if manifest is not None:
-            artifacts.mark_used(folder)
-            progress.note(
-                f"reusing run {key.run_id} trained {manifest['created_at']}: same input rows, "
-                f"settings, code and library versions, and its {len(manifest['files'])} files "
-                f"are intact ({folder}); --vars '{{ml_refresh: true}}' retrains"
-            )
-            return _summary(manifest, folder, reused=True, seconds=time.perf_counter() - started)
-        if folder.exists():
-            reason = f"training again: the folder of run {key.run_id} is damaged ({problem})"
-        else:
-            reason = f"training run {key.run_id}: {artifacts.what_changed(models_root, key)}"
-    progress.note(f"{reason}; {units} fits")
+    manifest, note = artifacts.reusable_run(models_root, key, force)
+    if manifest is not None:
+        progress.note(note)
+        return _summary(manifest, folder, reused=True, seconds=time.perf_counter() - started)
+    progress.note(f"{note}; {units} fits")
 
     trained_at = artifacts.now_utc()
     results = evaluate_all(tracks, settings, progress)

@@ -349,48 +349,46 @@ def test_cli_without_a_warehouse_says_how_to_get_one(models_root: Path, tmp_path
     assert "Traceback" not in result.stderr
 
 
+@pytest.fixture
+def copied_runs(
+    fixture_db: duckdb.DuckDBPyConnection, models_root: Path, tmp_path: Path
+) -> tuple[Path, Path]:
+    """A private copy of the build's ML runs to tamper with, and the live run's folder in it."""
+    run_id = str(scalar(fixture_db, "select distinct run_id from ml.model_runs"))
+    copied = copy_ml_runs(models_root, tmp_path)
+    return copied, artifacts.run_dir(copied, artifacts.ML, run_id)
+
+
 def test_cli_uses_the_run_the_warehouse_names(
-    fixture_build: tuple[Path, DbtResult],
-    fixture_db: duckdb.DuckDBPyConnection,
-    models_root: Path,
-    tmp_path: Path,
+    fixture_build: tuple[Path, DbtResult], copied_runs: tuple[Path, Path]
 ) -> None:
     """A newer run in the models folder (a build that trained, then failed) is not used."""
-    live_run = scalar(fixture_db, "select distinct run_id from ml.model_runs")
-    copied = copy_ml_runs(models_root, tmp_path)
+    copied, live_run = copied_runs
     newer = artifacts.run_dir(copied, artifacts.ML, "f" * 12)
-    shutil.copytree(artifacts.run_dir(copied, artifacts.ML, str(live_run)), newer)
+    shutil.copytree(live_run, newer)
     reseal(newer, run_id="f" * 12)
     result = predict_cli(NEW_TRACKS, copied, fixture_build[0])
     assert result.returncode == 1, result.stderr
-    assert f"models: run {live_run} " in result.stdout
+    assert f"models: run {live_run.name} " in result.stdout
     named = predict_cli(NEW_TRACKS, copied, None, "--run", "f" * 12)
     assert "models: run ffffffffffff " in named.stdout, named.stderr
 
 
 def test_cli_refuses_models_saved_by_other_code(
-    fixture_build: tuple[Path, DbtResult],
-    fixture_db: duckdb.DuckDBPyConnection,
-    models_root: Path,
-    tmp_path: Path,
+    fixture_build: tuple[Path, DbtResult], copied_runs: tuple[Path, Path]
 ) -> None:
-    run_id = str(scalar(fixture_db, "select distinct run_id from ml.model_runs"))
-    copied = copy_ml_runs(models_root, tmp_path)
-    reseal(artifacts.run_dir(copied, artifacts.ML, run_id), code_fingerprint="0" * 16)
+    copied, live_run = copied_runs
+    reseal(live_run, code_fingerprint="0" * 16)
     result = predict_cli(NEW_TRACKS, copied, fixture_build[0])
     assert result.returncode == 2
     assert "another version of models_ml" in result.stderr and "make build" in result.stderr
 
 
 def test_cli_refuses_a_damaged_run_folder(
-    fixture_build: tuple[Path, DbtResult],
-    fixture_db: duckdb.DuckDBPyConnection,
-    models_root: Path,
-    tmp_path: Path,
+    fixture_build: tuple[Path, DbtResult], copied_runs: tuple[Path, Path]
 ) -> None:
-    run_id = str(scalar(fixture_db, "select distinct run_id from ml.model_runs"))
-    copied = copy_ml_runs(models_root, tmp_path)
-    bundle = artifacts.run_dir(copied, artifacts.ML, run_id) / artifacts.BUNDLE
+    copied, live_run = copied_runs
+    bundle = live_run / artifacts.BUNDLE
     bundle.write_bytes(bundle.read_bytes()[:1000])
     result = predict_cli(NEW_TRACKS, copied, fixture_build[0])
     assert result.returncode == 2
@@ -492,9 +490,9 @@ def test_the_refresh_var_and_full_refresh_force_training(
 
     first = run()
     assert "ML: training run " in first and "discovery: building run " in first
-    forced = run("--full-refresh")
-    assert "ML: retraining as asked" in forced and "discovery: rebuilding as asked" in forced
-    by_var = run(ml_refresh=True)
-    assert "ML: retraining as asked" in by_var and "discovery: rebuilding as asked" in by_var
+    forced_note = ": forced (ml_refresh var or --full-refresh)"
+    for forced in (run("--full-refresh"), run(ml_refresh=True)):
+        assert "ML: training run " in forced and "discovery: building run " in forced
+        assert forced.count(forced_note) == 2
     again = run()
     assert "ML: reusing run " in again and "discovery: reusing run " in again

@@ -138,7 +138,7 @@ def test_new_inputs_or_forcing_train_again(
         reason = "the settings changed since run"
     else:
         force = True
-        reason = "retraining as asked"
+        reason = "forced (ml_refresh var or --full-refresh)"
     lines = Lines()
     summary = training.run(frame, settings, root, force=force, emit=lines)
     assert not summary["is_reused"]
@@ -173,7 +173,7 @@ def test_a_damaged_run_folder_is_trained_again_never_half_used(
     lines = Lines()
     summary = training.run(tracks, SMALL_ML, root, emit=lines)
     assert not summary["is_reused"] and summary["run_id"] == folder.name
-    assert f"the folder of run {folder.name} is damaged ({problem})" in lines[0]
+    assert lines[0].startswith(f"ML: training run {folder.name}: its folder is damaged ({problem})")
     repaired, problem = artifacts.verify_run(folder)
     assert repaired is not None, problem
     assert artifacts.read_table(folder, "genre_predictions").shape[0] > 0
@@ -274,7 +274,8 @@ def test_discovery_reuses_its_run_and_rebuilds_a_damaged_one(
     table.write_bytes(table.read_bytes()[:100])
     lines = Lines()
     third = run_discovery(tracks, genres, playlists, SMALL_DISCOVERY, root, emit=lines)
-    assert not third["is_reused"] and "is damaged (similar_tracks.parquet is 100 bytes" in lines[0]
+    assert not third["is_reused"]
+    assert "its folder is damaged (similar_tracks.parquet is 100 bytes" in lines[0]
     assert {path.name: sha256(path) for path in folder.glob("*.parquet")} == before
     assert lines[-1].endswith("done")
 

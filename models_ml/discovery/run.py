@@ -239,25 +239,12 @@ def run_discovery(
     folder = artifacts.run_dir(models_root, artifacts.DISCOVERY, key.run_id)
     units, weight = plan(settings)
     progress = Progress("discovery", units, weight, emit=emit)
-    manifest = None
-    if force:
-        reason = "rebuilding as asked (ml_refresh var or --full-refresh)"
-    else:
-        manifest, problem = artifacts.verify_run(folder)
-        if manifest is not None:
-            artifacts.mark_used(folder)
-            progress.note(
-                f"reusing run {key.run_id} built {manifest['created_at']}: same input rows, "
-                f"settings, code and library versions, and its {len(manifest['files'])} files "
-                f"are intact ({folder}); --vars '{{ml_refresh: true}}' rebuilds"
-            )
-        elif folder.exists():
-            reason = f"building again: the folder of run {key.run_id} is damaged ({problem})"
-        else:
-            reason = f"building run {key.run_id}: {artifacts.what_changed(models_root, key)}"
+    manifest, note = artifacts.reusable_run(models_root, key, force)
     reused = manifest is not None
-    if manifest is None:
-        progress.note(f"{reason}; {units} steps")
+    if manifest is not None:
+        progress.note(note)
+    else:
+        progress.note(f"{note}; {units} steps")
         created_at = artifacts.now_utc()
         tables = build_discovery(tracks, genres, playlists, settings, progress)
         tagged = {name: frame.assign(run_id=key.run_id) for name, frame in tables.items()}
