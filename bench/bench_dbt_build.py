@@ -11,7 +11,9 @@ Prints every run, the median of the warm runs, and the peak resident memory of d
 By default the ML and discovery layers (int_ml_models_trained and everything downstream of
 it, int_discovery_built included) are left out: this measures the warehouse layers, target
 under 20 s on the 2-core reference machine.
-`--with-ml` times the whole build; bench/bench_ml.py times the ML stage on its own.
+`--with-ml` times the whole build: the first run trains, later runs reuse its training and
+discovery runs (same inputs; bench/bench_reuse.py compares the two); bench/bench_ml.py times
+the ML stage on its own.
 `--refresh` times the atomic refresh that `make build` runs (python -m models_ml.refresh:
 the same dbt build into a new file, then a check and a rename over the previous warehouse)
 instead of a plain `dbt build`, and prints what the check and swap added to each run.
