@@ -25,7 +25,7 @@ from models_ml.config import MLSettings, refresh_forced
 from models_ml.discovery import DiscoverySettings, run_discovery
 from models_ml.discovery import run as discovery_run
 from models_ml.progress import Progress, duration
-from tests.support import ROOT, sha256
+from tests.support import ROOT, run_module, sha256
 
 SMALL_ML = MLSettings(
     n_folds=2,
@@ -339,3 +339,18 @@ def test_progress_lines_are_rate_limited_but_the_last_is_always_shown() -> None:
 )
 def test_durations_read_short(seconds: float, text: str) -> None:
     assert duration(seconds) == text
+
+
+def test_the_runs_command_lists_and_clears_the_kept_runs(trained: Path, tmp_path: Path) -> None:
+    root = copy_models(trained, tmp_path)
+    run_id = the_run_folder(root).name
+    missing = str(tmp_path / "no-warehouse.duckdb")
+    listed = run_module("models_ml", "runs", "--models-dir", str(root), "--warehouse", missing)
+    assert listed.returncode == 0, listed.stderr
+    assert f"{root}: 1 run(s); a build keeps the newest 3 per kind" in listed.stdout
+    assert f"ml {run_id} " in listed.stdout
+    cleared = run_module(
+        "models_ml", "runs", "--models-dir", str(root), "--warehouse", missing, "--clear"
+    )
+    assert cleared.returncode == 0 and "removed 1 run folder(s)" in cleared.stdout
+    assert not any((root / artifacts.ML).iterdir())
