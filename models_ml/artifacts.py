@@ -24,9 +24,6 @@ Parquet goes through DuckDB (no pyarrow needed).
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import gc
 import hashlib
 import json
 import os
@@ -382,18 +379,6 @@ def load_bundle(folder: Path) -> tuple[Any, dict[str, Any]]:
             f"(run {metadata.get('run_id')}); rebuild them with `make build` (or `dbt build`)."
         )
     return joblib.load(folder / BUNDLE), metadata
-
-
-def release_freed_memory() -> None:
-    """Give the memory a finished run freed back to the system (glibc's malloc_trim).
-
-    A training run frees gigabytes of small tree arrays, which glibc keeps for reuse; the
-    same dbt process then loads the 2.8 GB scoring bundle while discovery runs beside it,
-    and without this the two peaked at 6.0 GB on the real data. A no-op off glibc.
-    """
-    gc.collect()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def now_utc() -> str:

@@ -32,7 +32,4 @@ def model(dbt, session):
         force=refresh_forced(dbt.config.get("ml_refresh"), dbt.config.get("full_refresh")),
         emit=dbt_console,
     )
-    # The run's frames and models are garbage now: hand their memory back before the next
-    # Python model of this dbt process (scoring loads a 2.8 GB bundle beside discovery).
-    artifacts.release_freed_memory()
     return pd.DataFrame([summary])
