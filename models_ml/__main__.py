@@ -33,6 +33,7 @@ import pandas as pd
 
 from models_ml import artifacts, scoring
 from models_ml import recommend as recommendations
+from models_ml.refresh import live_run_id
 from models_ml.warehouse import (
     WarehouseUnavailableError,
     connect_readonly,
@@ -167,21 +168,9 @@ def recommend(arguments: argparse.Namespace) -> int:
     return 0
 
 
-def live_run(warehouse: str | None) -> str | None:
-    """The ML run the warehouse names; None if there is no (built) warehouse to ask."""
-    try:
-        connection = connect_readonly(warehouse)
-    except WarehouseUnavailableError:
-        return None
-    try:
-        return warehouse_run_id(connection)
-    finally:
-        connection.close()
-
-
 def runs(arguments: argparse.Namespace) -> int:
     root = artifacts.models_dir(arguments.models_dir)
-    live = live_run(arguments.warehouse)
+    live = live_run_id(warehouse_path(arguments.warehouse))
     if arguments.clear:
         removed = artifacts.remove_runs(root, keep=[live] if live else [])
         kept = f"; kept run {live}, which the warehouse names" if live else ""
