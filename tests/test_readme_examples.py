@@ -114,7 +114,8 @@ def test_make_targets_exist(page: Path) -> None:
     named = set(re.findall(r"`make ([a-z][\w-]*)", text))
     for block in code_blocks("sh", text):
         named |= set(re.findall(r"^make ([a-z][\w-]*)", block, flags=re.MULTILINE))
-    assert named - makefile_targets() == set(), f"{relative(page)} names make targets that do not exist"
+    missing = named - makefile_targets()
+    assert not missing, f"{relative(page)} names make targets the Makefile lacks: {sorted(missing)}"
 
 
 @pytest.mark.parametrize("page", PAGES + LINKED_PAGES, ids=relative)
