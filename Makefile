@@ -14,7 +14,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := all
-.PHONY: all setup build reports check-reports docs test lint bench clean
+.PHONY: all setup build reports check-reports docs test lint bench clean evaluate
 
 all: build reports
 	@$(BIN)/python -m models_ml.stage_times show
@@ -54,6 +54,12 @@ test: setup
 lint: setup
 	$(BIN)/ruff check models_ml reports tests bench
 	$(BIN)/ruff format --check models_ml reports tests bench
+
+# dbt-project-evaluator (dbt Labs' best-practice rules) over this project, in a throw-away copy
+# with the packages installed from local checkouts: DBT_PROJECT_EVALUATOR_DIR and DBT_UTILS_DIR
+# (docs/project-evaluator.md). Fails on any finding that is not a documented exception.
+evaluate: setup
+	$(BIN)/python scripts/project_evaluator.py
 
 bench: setup
 	$(BIN)/python bench/bench_dbt_build.py

@@ -215,7 +215,7 @@ def verify_build(building: Path) -> None:
     try:
         with duckdb.connect(str(building)) as connection:
             connection.execute("checkpoint")
-            rows = connection.execute("select count(*) from quality.warehouse_builds").fetchone()
+            rows = connection.execute("select count(*) from operations.warehouse_builds").fetchone()
     except duckdb.Error as error:
         raise RefreshError(
             f"{building}: the new warehouse does not open cleanly ({error})"

@@ -19,7 +19,7 @@ import pandas as pd
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 
 #: Warehouse schemas the report SQL may read (the dbt exposures declare the same models).
-REPORTED_SCHEMAS = ("marts", "ml", "quality", "reference")
+REPORTED_SCHEMAS = ("marts", "ml", "quality", "operations", "reference")
 _TABLE_REFERENCE = re.compile(r"\b(" + "|".join(REPORTED_SCHEMAS) + r")\.([a-z_][a-z0-9_]*)\b")
 
 

@@ -85,7 +85,7 @@ def mart_counts(path: Path) -> dict[str, int]:
 
 def build_id(path: Path) -> str:
     with duckdb.connect(str(path), read_only=True) as connection:
-        return str(scalar(connection, "select invocation_id from quality.warehouse_builds"))
+        return str(scalar(connection, "select invocation_id from operations.warehouse_builds"))
 
 
 def wait_for_line(process: subprocess.Popen[str], needle: str, timeout: float = 300) -> list[str]:
@@ -252,7 +252,7 @@ def test_readers_are_not_blocked_by_a_refresh(live: Path) -> None:
             sys.executable,
             "-c",
             "import duckdb, sys; print(duckdb.connect(sys.argv[1], read_only=True)"
-            ".execute('select invocation_id from quality.warehouse_builds').fetchone()[0])",
+            ".execute('select invocation_id from operations.warehouse_builds').fetchone()[0])",
             str(live),
         ],
         capture_output=True,

@@ -128,7 +128,7 @@ def test_index_numbers_match_direct_sql(
     ).fetchall()
     for scenario, value in r2:
         assert shown[f"popularity_{scenario}_r2"].startswith(f"R² {value:.2f} ")
-    built_at = scalar(fixture_db, "select built_at_utc from quality.warehouse_builds")
+    built_at = scalar(fixture_db, "select built_at_utc from operations.warehouse_builds")
     assert f"built {built_at:%Y-%m-%d %H:%M:%S} UTC" in fixture_site.index.read_text()
 
 

@@ -31,7 +31,7 @@ from reports.queries import QueryRun, QueryRunner, UnknownQueryError
 
 DASH = "\u2013"  # what a page shows for a missing value (an en dash)
 HOSTILE = "</script><script>alert(1)</script> <!-- & \u2028 \u2029 -->"
-WAREHOUSE_SCHEMAS = ("staging", "intermediate", "marts", "ml", "quality", "reference")
+WAREHOUSE_SCHEMAS = ("staging", "intermediate", "marts", "ml", "quality", "operations", "reference")
 
 
 # --- render.script_json ---------------------------------------------------------------------

@@ -8,7 +8,7 @@
     that loads the file for staging (models_ml/raw_csv.py, called through the SQL function
     raw_csv_problem() that the raw_csv plugin registers), so the check and the load cannot
     disagree. The columns to expect are those documented for the source table in
-    _spotify__sources.yml (less those marked meta.optional).
+    staging/<source>/_<source>__sources.yml (less those marked meta.optional).
 
     Broken lines inside a file with a good header do not stop anything: they are loaded as
     malformed rows and quarantined (malformed_line).

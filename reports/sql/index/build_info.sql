@@ -4,4 +4,4 @@ select
     builds.dbt_version,
     (select max(trained_at) from ml.model_runs) as models_trained_at,
     (select max(run_id) from ml.model_runs)     as model_run_id
-from quality.warehouse_builds as builds
+from operations.warehouse_builds as builds

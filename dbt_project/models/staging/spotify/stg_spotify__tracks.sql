@@ -1,5 +1,5 @@
 {#- One row per data line of the 114-genre tracks file, typed. Rows are not filtered here:
-    the quality layer decides from `parse_issues` and the values what is quarantined. A
+    the quality layer uses `parse_issues` and the values to decide what is quarantined. A
     malformed line (the loader's malformed_detail) comes through with NULL values. -#}
 {%- set specs = shared_parse_specs() + [
     {'name': 'popularity', 'type': 'integer'},
