@@ -49,7 +49,7 @@ from pathlib import Path
 
 import duckdb
 
-from models_ml.warehouse import (
+from spotify_warehouse.warehouse import (
     PROTECTED_RUN_ENV_VAR,
     WAREHOUSE_ENV_VAR,
     warehouse_path,
