@@ -216,9 +216,13 @@ def write_parquet(
     folder: Path,
     select: Callable[[pd.DataFrame], str] = _default_select,
 ) -> None:
-    """Each DataFrame as <folder>/<name>.parquet; `select` may cast columns (from `frame`)."""
+    """Each DataFrame as <folder>/<name>.parquet; `select` may cast columns (from `frame`).
+    A frame with no columns (a table of tasks the settings left out, e.g. genre predictions
+    when ml_settings names only popularity) has no schema to write and is left out."""
     with duckdb.connect() as connection:
         for name, frame in tables.items():
+            if frame.columns.empty:
+                continue
             connection.register("frame", frame)
             target = str(folder / f"{name}.parquet").replace("'", "''")
             connection.execute(f"copy ({select(frame)}) to '{target}' (format parquet)")
