@@ -27,9 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from models_ml import artifacts, training  # noqa: E402
+from models_ml import training  # noqa: E402
 from models_ml.config import MLSettings  # noqa: E402
-from models_ml.warehouse import connect_readonly  # noqa: E402
+from spotify_warehouse.warehouse import connect_readonly  # noqa: E402
+from tests.support import read_run_table  # noqa: E402
 
 # (task, scenario, model, metric) -> target, from the ML issue. The reference RF's own
 # numbers are the bar for "best beats reference" and are printed beside.
@@ -62,7 +63,7 @@ def main() -> None:
         # An empty models folder: nothing to reuse, the run trains (with progress lines).
         summary = training.run(tracks, MLSettings(), Path(folder))
         elapsed = time.perf_counter() - started
-        runs = artifacts.read_table(Path(summary["run_folder"]), "model_runs")
+        runs = read_run_table(Path(summary["run_folder"]), "model_runs")
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     print(f"tracks: {len(tracks):,}")

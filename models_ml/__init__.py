@@ -8,9 +8,12 @@ predict FILE.csv` scores a file with the saved models.
 
 Modules: config (the protocol), splits, encoding (out-of-fold statistics), features,
 estimators, evaluation, metrics, explain, training (one run), scoring, artifacts (run
-folders in the models folder and their reuse), progress (progress lines), warehouse
-(read-only access for every Python reader); and the build's tooling: raw_csv (the raw-file
-reader), refresh (the atomic refresh), stage_times (the time per stage `make` prints).
+folders in the models folder and their reuse), discovery_queries (what `recommend` asks the
+warehouse); and the build's tooling: raw_csv (the raw-file reader), refresh (the atomic
+refresh), stage_times (the time per stage `make` prints). Warehouse access, progress lines
+and the version are shared with the reports and live in spotify_warehouse.
 """
 
-__version__ = "0.2.0"
+from spotify_warehouse import __version__
+
+__all__ = ["__version__"]

@@ -31,10 +31,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from models_ml import artifacts, scoring
-from models_ml import recommend as recommendations
+from models_ml import artifacts, discovery_queries, scoring
 from models_ml.refresh import live_run_id
-from models_ml.warehouse import (
+from spotify_warehouse.warehouse import (
     WarehouseUnavailableError,
     connect_readonly,
     warehouse_path,
@@ -151,12 +150,13 @@ def predict(
     return 1 if len(rejected) else 0
 
 
-def recommend(arguments: argparse.Namespace) -> int:
+def recommend_command(arguments: argparse.Namespace) -> int:
+    """`recommend`: print similar tracks or a mood playlist (`discovery_queries`)."""
     try:
-        heading, table = recommendations.run(
+        heading, table = discovery_queries.answer_request(
             arguments.like, arguments.mood, arguments.warehouse, arguments.size
         )
-    except (recommendations.RecommendationError, WarehouseUnavailableError) as error:
+    except (discovery_queries.RecommendationError, WarehouseUnavailableError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if arguments.format == "csv":
@@ -209,7 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             arguments.run,
         )
     if arguments.command == "recommend":
-        return recommend(arguments)
+        return recommend_command(arguments)
     if arguments.command == "runs":
         return runs(arguments)
     return 2  # unreachable: argparse requires a command

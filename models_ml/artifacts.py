@@ -1,9 +1,10 @@
 """The models folder (data/models/): one folder per run, reused when the same run comes again.
 
 A run is named by its run id, a fingerprint of everything that decides its results: the
-exact input rows, the settings, the code and the library versions (`run_id`). The work a
-run id names is deterministic, so a build whose run id already has a complete folder reuses
-it instead of training again (the Python models int_ml_models_trained and
+exact input rows (`data_fingerprint`), the settings, the code, the library versions and the
+project's version (`RunKey`). The work a run id names is deterministic, so a build whose run
+id already has a complete folder reuses it instead of training again; training and discovery
+both go through `reuse_or_make` (called by the Python models int_ml_models_trained and
 int_discovery_built). Layout:
 
     <models dir>/ml/<run id>/<table>.parquet          the long tables the ml.* SQL models
@@ -14,7 +15,8 @@ int_discovery_built). Layout:
     <models dir>/<kind>/<run id>/manifest.json         written last: each file's size and
                                                        SHA-256, when and how the run was made
 
-A folder is written to a temporary sibling and renamed into place whole, and is only used
+A folder is written to a temporary sibling and renamed into place whole
+(`spotify_warehouse.folders`, as the report site is), and is only used
 when its manifest exists and every file matches it (`verify_run`): a half-written,
 truncated or edited run is retrained, never half-used. The newest KEEP_RUNS runs of each
 kind are kept (a reuse counts as use); the ML run the live warehouse names is never removed,
@@ -29,7 +31,6 @@ import json
 import os
 import platform
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -42,7 +43,11 @@ import duckdb
 import joblib
 import pandas as pd
 
-from models_ml.warehouse import PROTECTED_RUN_ENV_VAR
+from models_ml.config import refresh_forced
+from spotify_warehouse import __version__
+from spotify_warehouse.folders import staged, swap_in
+from spotify_warehouse.progress import Progress
+from spotify_warehouse.warehouse import PROTECTED_RUN_ENV_VAR
 
 DEFAULT_MODELS_DIR = Path("data/models")
 MODELS_DIR_ENV_VAR = "SPOTIFY_MODELS_DIR"
@@ -55,18 +60,23 @@ BUNDLE = "bundle.joblib"
 METADATA = "metadata.json"
 #: Runs kept per kind (plus the live warehouse's ML run, if older).
 KEEP_RUNS = 3
+#: The project's distribution, whose version (pyproject.toml) is part of every run id.
+PROJECT = "spotify-warehouse"
 #: Libraries whose version can change a result (a new scikit-learn may grow other trees).
 LIBRARIES: tuple[str, ...] = ("numpy", "pandas", "scipy", "scikit-learn", "shap", "joblib")
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 #: The code each kind of run executes. ML: every module of models_ml (training, features,
-#: scoring and what they import). Discovery: its subpackage and the shared settings/IO.
+#: scoring and what they import). Discovery: its subpackage, the shared settings/IO and the
+#: ranking it shares with the metrics. (spotify_warehouse holds no code that decides a
+#: result: paths, progress lines, folder swaps.)
 CODE: dict[str, tuple[Path, ...]] = {
     ML: tuple(sorted(PACKAGE_DIR.glob("*.py"))),
     DISCOVERY: (
         *sorted((PACKAGE_DIR / "discovery").glob("*.py")),
         PACKAGE_DIR / "config.py",
         PACKAGE_DIR / "artifacts.py",
+        PACKAGE_DIR / "metrics.py",
     ),
 }
 
@@ -82,6 +92,32 @@ def models_dir(path: str | os.PathLike[str] | None = None) -> Path:
     return Path(os.environ.get(MODELS_DIR_ENV_VAR) or DEFAULT_MODELS_DIR)
 
 
+@dataclass(frozen=True)
+class BuildOptions:
+    """What a dbt build hands a run (training, discovery): its settings overrides, the models
+    folder, and whether to make the run again although a complete one exists."""
+
+    overrides: dict[str, Any]
+    models_root: Path
+    force: bool = False
+
+    @classmethod
+    def from_dbt(
+        cls,
+        settings_json: str | None,
+        models_folder: str | None,
+        ml_refresh: str | None,
+        full_refresh: object = False,
+    ) -> BuildOptions:
+        """From a Python model's config: the settings var (JSON), the models_dir var, the
+        ml_refresh var (JSON) and dbt's --full-refresh flag."""
+        return cls(
+            json.loads(settings_json or "{}"),
+            models_dir(models_folder),
+            refresh_forced(ml_refresh, full_refresh),
+        )
+
+
 def code_fingerprint(kind: str = ML) -> str:
     """SHA-256 prefix of the source a kind of run executes: a code change is a new run, and
     models saved by other code are not loaded (their pickled classes may no longer match)."""
@@ -93,14 +129,27 @@ def code_fingerprint(kind: str = ML) -> str:
 
 
 def library_versions() -> dict[str, str]:
-    """Python and the numerical libraries, as installed."""
-    versions = {"python": platform.python_version()}
+    """Python, the numerical libraries as installed, and this project's version: a release
+    names new runs even where no fingerprinted file changed."""
+    versions = {"python": platform.python_version(), PROJECT: __version__}
     for name in LIBRARIES:
         try:
             versions[name] = package_metadata.version(name)
         except package_metadata.PackageNotFoundError:
             versions[name] = "absent"
     return versions
+
+
+def data_fingerprint(*frames: pd.DataFrame) -> str:
+    """SHA-256 (16 hex) of the frames' columns and content, in the order given: callers sort
+    their rows first, so row order is never part of a run's inputs. Values are hashed as text,
+    so list columns (a track's genres) hash like any other."""
+    digest = hashlib.sha256()
+    for frame in frames:
+        digest.update(",".join(map(str, frame.columns)).encode())
+        hashed = pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy()
+        digest.update(hashed.tobytes())
+    return digest.hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -115,6 +164,8 @@ class RunKey:
 
     @classmethod
     def current(cls, kind: str, data_fingerprint: str, settings_digest: str) -> RunKey:
+        """The key of a run of `kind` on this data and settings, by the code and libraries
+        running now: the one way training and discovery name their runs."""
         return cls(
             kind, data_fingerprint, settings_digest, code_fingerprint(kind), library_versions()
         )
@@ -156,11 +207,6 @@ def _file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _staging_dir(target: Path) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-
-
 def _default_select(frame: pd.DataFrame) -> str:
     return "select * from frame"
 
@@ -170,9 +216,13 @@ def write_parquet(
     folder: Path,
     select: Callable[[pd.DataFrame], str] = _default_select,
 ) -> None:
-    """Each DataFrame as <folder>/<name>.parquet; `select` may cast columns (from `frame`)."""
+    """Each DataFrame as <folder>/<name>.parquet; `select` may cast columns (from `frame`).
+    A frame with no columns (a table of tasks the settings left out, e.g. genre predictions
+    when ml_settings names only popularity) has no schema to write and is left out."""
     with duckdb.connect() as connection:
         for name, frame in tables.items():
+            if frame.columns.empty:
+                continue
             connection.register("frame", frame)
             target = str(folder / f"{name}.parquet").replace("'", "''")
             connection.execute(f"copy ({select(frame)}) to '{target}' (format parquet)")
@@ -203,32 +253,22 @@ def write_run(
     SHA-256, `key` and `info`) is written last, and the folder renamed into place. If a
     complete folder of the same run appeared meanwhile (another build), it is kept.
     """
-    staging = _staging_dir(folder)
-    try:
+    with staged(folder) as staging:
         write(staging)
         manifest = {"run_id": key.run_id, **key.as_dict(), **info, "files": file_entries(staging)}
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str))
-        if folder.exists():
-            existing, _ = verify_run(folder)
-            if existing is not None:
-                shutil.rmtree(staging, ignore_errors=True)
-                return existing
-            retired = folder.with_name(f".{folder.name}.retired-{os.getpid()}")
-            folder.rename(retired)
-            shutil.rmtree(retired, ignore_errors=True)
+        existing, _ = verify_run(folder)
+        if existing is not None:
+            return existing
         try:
-            staging.rename(folder)
+            swap_in(staging, folder)
         except OSError:
             # Another build renamed the same run into place in between: keep it if complete.
             existing, _ = verify_run(folder)
             if existing is None:
                 raise
-            shutil.rmtree(staging, ignore_errors=True)
             return existing
         return manifest
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
 
 
 def verify_run(folder: Path) -> tuple[dict[str, Any] | None, str]:
@@ -310,6 +350,38 @@ def reusable_run(models_root: Path, key: RunKey, force: bool) -> tuple[dict[str,
     return None, f"{doing} run {key.run_id}: {what_changed(models_root, key)}"
 
 
+@dataclass(frozen=True)
+class RunOutcome:
+    """A run had by `reuse_or_make`: its manifest, its folder, and whether it was reused."""
+
+    manifest: dict[str, Any]
+    folder: Path
+    reused: bool
+
+
+#: What `reuse_or_make` calls to make a run: the manifest's extra fields (`info` of
+#: `write_run`) and the function that writes the run's files into a folder.
+MakeRun = Callable[[], tuple[dict[str, Any], Callable[[Path], None]]]
+
+
+def reuse_or_make(
+    models_root: Path, key: RunKey, force: bool, progress: Progress, make: MakeRun
+) -> RunOutcome:
+    """The one way a run is had, for training and discovery alike: reuse the complete folder
+    of `key` (unless forced), else `make()` the run, write it all or nothing (`write_run`) and
+    prune old runs of its kind. `progress` hears the decision and why."""
+    folder = run_dir(models_root, key.kind, key.run_id)
+    manifest, note = reusable_run(models_root, key, force)
+    if manifest is not None:
+        progress.note(note)
+        return RunOutcome(manifest, folder, reused=True)
+    progress.note(f"{note}; {progress.total_units} {progress.unit}")
+    info, write = make()
+    manifest = write_run(folder, key, info, write)
+    prune_runs(models_root, key.kind, protect={key.run_id})
+    return RunOutcome(manifest, folder, reused=False)
+
+
 def _runs_newest_first(root: Path) -> list[Path]:
     if not root.is_dir():
         return []
@@ -339,16 +411,6 @@ def prune_runs(
             if path.is_dir() and time.time() - path.stat().st_mtime > 3600:
                 shutil.rmtree(path, ignore_errors=True)
     return removed
-
-
-def read_table(folder: Path, name: str) -> pd.DataFrame:
-    path = folder / f"{name}.parquet"
-    if not path.exists():
-        raise ModelsUnavailableError(
-            f"{path}: no such result table. Run `dbt build` (or `make build`) to train."
-        )
-    with duckdb.connect() as connection:
-        return connection.execute("select * from read_parquet(?)", [str(path)]).df()
 
 
 def save_bundle(bundle: Any, metadata: dict[str, Any], folder: Path) -> None:

@@ -30,8 +30,8 @@ from models_ml.config import (
 from models_ml.estimators import describe, make_model, single_threaded
 from models_ml.features import fold_matrices
 from models_ml.metrics import label_ranks, macro_ovr_auc, top_k
-from models_ml.progress import Progress
 from models_ml.splits import check_grouping, fold_indices
+from spotify_warehouse.progress import Progress
 
 TOP_K = 5
 #: Above this many classes a fitted forest is large enough to collect at once.

@@ -4,7 +4,8 @@ Accuracy, macro precision / recall / F1, top-k, any-genre accuracy, R², MAE and
 computed in SQL from ml.genre_predictions and ml.popularity_predictions (models
 ml/model_metrics.sql and ml/genre_class_metrics.sql); the tests check them against
 scikit-learn. One-vs-rest AUC needs the full probability matrix, which is not stored, so
-it is computed here per fold.
+it is computed here per fold. `top_positions` (the k best of each row, ties by column) is
+shared with the discovery recommenders.
 """
 
 from __future__ import annotations
@@ -56,6 +57,32 @@ def label_ranks(y_true: np.ndarray, probabilities: np.ndarray, classes: np.ndarr
 
 def top_k(probabilities: np.ndarray, classes: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """The k most probable classes per row and their probabilities, best first."""
-    k = min(k, len(classes))
-    order = np.argsort(-probabilities, axis=1, kind="stable")[:, :k]
-    return classes[order], np.take_along_axis(probabilities, order, axis=1)
+    positions, values = top_positions(probabilities, min(k, len(classes)))
+    return classes[positions], values
+
+
+def top_positions(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row-wise positions and scores of the k highest finite scores, best first.
+
+    Equal scores go to the lower column, so the column order is the tie-break. Exact for
+    any number of ties (a partition finds the k-th score; no sort of the whole row).
+    Rows with fewer than k finite scores come back padded with position -1.
+    """
+    n_rows, n_columns = scores.shape
+    k_eff = min(k, n_columns)
+    finite = np.isfinite(scores)
+    masked = np.where(finite, scores, -np.inf)
+    kth = -np.partition(-masked, k_eff - 1, axis=1)[:, k_eff - 1]
+    above = finite & (masked > kth[:, None])
+    equal = finite & (masked == kth[:, None])
+    missing = k_eff - above.sum(axis=1)
+    selected = above | (equal & (np.cumsum(equal, axis=1) <= missing[:, None]))
+    row, column = np.nonzero(selected)
+    order = np.lexsort((column, -masked[row, column], row))
+    row, column = row[order], column[order]
+    slot = np.arange(len(row)) - np.searchsorted(row, row)
+    positions = np.full((n_rows, k), -1, dtype=np.int64)
+    values = np.full((n_rows, k), np.nan)
+    positions[row, slot] = column
+    values[row, slot] = masked[row, column]
+    return positions, values

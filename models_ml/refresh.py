@@ -49,7 +49,7 @@ from pathlib import Path
 
 import duckdb
 
-from models_ml.warehouse import (
+from spotify_warehouse.warehouse import (
     PROTECTED_RUN_ENV_VAR,
     WAREHOUSE_ENV_VAR,
     warehouse_path,
@@ -235,7 +235,7 @@ def fsync_path(path: Path) -> None:
         os.close(descriptor)
 
 
-def swap_in(paths: RefreshPaths) -> None:
+def swap_in_warehouse(paths: RefreshPaths) -> None:
     """Replace the live warehouse by the building one (one atomic rename)."""
     holder = writer_pid(paths.live)
     if holder is not None:
@@ -293,7 +293,7 @@ def refresh(arguments: Sequence[str], live: Path | None = None) -> int:
                 flush=True,
             )
             return status
-        swap_in(paths)
+        swap_in_warehouse(paths)
         remove_database(paths.failed)
         commit_seconds = time.perf_counter() - committed
         print(

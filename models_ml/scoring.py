@@ -25,7 +25,7 @@ import pandas as pd
 import sklearn
 from sklearn.base import BaseEstimator
 
-from models_ml import explain, raw_csv
+from models_ml import artifacts, explain, raw_csv
 from models_ml.config import (
     AUDIO_FEATURES,
     TRACK_FEATURES,
@@ -38,7 +38,7 @@ from models_ml.estimators import make_best, single_threaded
 from models_ml.evaluation import fit_cost
 from models_ml.features import derived_features, track_matrix
 from models_ml.metrics import top_k
-from models_ml.progress import Progress
+from spotify_warehouse.progress import Progress
 
 #: Columns a new-track CSV must have: the audio columns of dataset.csv, named as there
 #: (duration in ms, explicit as text), i.e. the model features before staging's renames.
@@ -256,6 +256,26 @@ def score(bundle: ScoringBundle, tracks: pd.DataFrame, top: int = 3) -> pd.DataF
     predicted = bundle.popularity_model.predict(popularity_features)
     out["predicted_popularity"] = np.clip(predicted, 0, 100)
     return out
+
+
+def scored_new_tracks(run: pd.DataFrame, new_tracks: pd.DataFrame) -> pd.DataFrame:
+    """int_new_tracks_scored: the accepted new tracks scored by the models of this build's
+    training run (`run`, int_ml_models_trained's one row), whether trained now or reused."""
+    folder = Path(run["run_folder"].iloc[0])
+    run_id = run["run_id"].iloc[0]
+    bundle, metadata = artifacts.load_bundle(folder)
+    if metadata["run_id"] != run_id:
+        raise artifacts.ModelsUnavailableError(
+            f"{folder}: saved models belong to run {metadata['run_id']}, "
+            f"not to this build's run {run_id}; rebuild with `dbt build`."
+        )
+    new_tracks = new_tracks.reset_index(drop=True)
+    identity = new_tracks[
+        ["source_file", "source_row_number", "track_id", "track_name", "artist_names"]
+    ]
+    scored = pd.concat([identity, score(bundle, new_tracks)], axis=1)
+    scored["run_id"] = metadata["run_id"]
+    return scored
 
 
 def score_columns(top: int = 3) -> list[str]:

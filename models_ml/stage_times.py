@@ -23,8 +23,8 @@ from pathlib import Path
 
 import duckdb
 
-from models_ml.progress import duration
-from models_ml.warehouse import WarehouseUnavailableError, connect_readonly
+from spotify_warehouse.progress import duration
+from spotify_warehouse.warehouse import WarehouseUnavailableError, connect_readonly
 
 DEFAULT_TARGET = Path("target")
 RECORD = "stage_times.json"

@@ -1,29 +1,30 @@
 """One training run: cross-validate every task and scenario, then fit the scoring models.
 
 `evaluate_all` is pure (tracks in, tables out); `run` adds the I/O at the edge: it names
-the run (`run_key`: input rows, settings, code, library versions), reuses the run's folder
-when it is complete, or trains and writes the tables and the fitted models there
-(`models_ml.artifacts`), reporting each fit as it finishes (`models_ml.progress`). The dbt
-Python model int_ml_models_trained calls `run`; the ml.* SQL models publish its tables.
+the run (`run_key`: input rows, settings, code, library and project versions), reuses the
+run's folder when it is complete, or trains and writes the tables and the fitted models there
+(`artifacts.reuse_or_make`, as discovery does), reporting each fit as it finishes
+(`spotify_warehouse.progress`). The dbt Python model int_ml_models_trained calls
+`training_row`; the ml.* SQL models publish its tables.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import resource
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from models_ml import __version__, artifacts
+from models_ml import artifacts
 from models_ml.config import MODEL_NAMES, MLSettings, scenario_by_name, task_by_name
 from models_ml.evaluation import EvaluationResult, cross_validate, fit_cost
-from models_ml.progress import Emit, Progress, to_stderr
 from models_ml.scoring import GENRE_TASKS, fit_scoring_bundle
 from models_ml.splits import assign_folds
+from spotify_warehouse.progress import Emit, Progress, dbt_console, to_stderr
 
 #: The tasks whose cold-start models score new tracks (`scoring.fit_scoring_bundle`).
 SCORING_TASKS = (*GENRE_TASKS, "popularity")
@@ -31,20 +32,12 @@ SCORING_TASKS = (*GENRE_TASKS, "popularity")
 REQUIRED_COLUMNS = ("track_id", "primary_artist_id", "album_id", "popularity")
 
 
-def data_fingerprint(tracks: pd.DataFrame) -> str:
-    """SHA-256 (16 hex) of the modelling frame's content, independent of row order."""
+def run_key(tracks: pd.DataFrame, settings: MLSettings) -> artifacts.RunKey:
+    """What names a training run: the modelling frame's rows (in any order), the settings,
+    the code, the library and project versions."""
     ordered = tracks.sort_values("track_id").reset_index(drop=True)
-    digest = hashlib.sha256()
-    digest.update(",".join(ordered.columns).encode())
-    hashed = pd.util.hash_pandas_object(ordered.astype(str), index=False).to_numpy()
-    digest.update(hashed.tobytes())
-    return digest.hexdigest()[:16]
-
-
-def run_key(fingerprint: str, settings: MLSettings) -> artifacts.RunKey:
-    """What names a training run: the data, the settings, the code, the library versions."""
     return artifacts.RunKey.current(
-        artifacts.ML, fingerprint, f"{settings.digest()}|models_ml {__version__}"
+        artifacts.ML, artifacts.data_fingerprint(ordered), settings.digest()
     )
 
 
@@ -153,17 +146,28 @@ def run(
     """
     started = time.perf_counter()
     tracks = tracks.sort_values("track_id").reset_index(drop=True)
-    fingerprint = data_fingerprint(tracks)
-    key = run_key(fingerprint, settings)
-    folder = artifacts.run_dir(models_root, artifacts.ML, key.run_id)
+    key = run_key(tracks, settings)
     units, weight = plan(settings)
     progress = Progress("ML", units, weight, unit="fits", emit=emit)
-    manifest, note = artifacts.reusable_run(models_root, key, force)
-    if manifest is not None:
-        progress.note(note)
-        return _summary(manifest, folder, reused=True, seconds=time.perf_counter() - started)
-    progress.note(f"{note}; {units} fits")
+    outcome = artifacts.reuse_or_make(
+        models_root, key, force, progress, lambda: _train(tracks, settings, key, progress)
+    )
+    return _summary(outcome, seconds=time.perf_counter() - started)
 
+
+def training_row(tracks: pd.DataFrame, options: artifacts.BuildOptions) -> pd.DataFrame:
+    """int_ml_models_trained: the run of this build's modelling frame (reused or trained)."""
+    settings = MLSettings.from_overrides(options.overrides)
+    summary = run(tracks, settings, options.models_root, options.force, emit=dbt_console)
+    return pd.DataFrame([summary])
+
+
+def _train(
+    tracks: pd.DataFrame, settings: MLSettings, key: artifacts.RunKey, progress: Progress
+) -> tuple[dict[str, Any], Callable[[Path], None]]:
+    """Evaluate and fit the scoring models: the manifest's info and the run's file writer."""
+    started = time.perf_counter()
+    fingerprint = key.data_fingerprint
     trained_at = artifacts.now_utc()
     results = evaluate_all(tracks, settings, progress)
     evaluated = time.perf_counter()
@@ -201,15 +205,12 @@ def run(
         # Peak resident memory of this process so far (Linux reports KiB).
         "peak_memory_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
-    manifest = artifacts.write_run(folder, key, info, write)
-    artifacts.prune_runs(models_root, artifacts.ML, protect={key.run_id})
-    return _summary(manifest, folder, reused=False, seconds=time.perf_counter() - started)
+    return info, write
 
 
-def _summary(
-    manifest: dict[str, Any], folder: Path, reused: bool, seconds: float
-) -> dict[str, Any]:
+def _summary(outcome: artifacts.RunOutcome, seconds: float) -> dict[str, Any]:
     """int_ml_models_trained's row: the run, where it lives, and what this build spent."""
+    manifest = outcome.manifest
     timings = manifest["seconds"]
     return {
         "run_id": manifest["run_id"],
@@ -217,8 +218,8 @@ def _summary(
         "trained_at": manifest["created_at"],
         "n_tracks": manifest["n_tracks"],
         "settings": manifest["settings"],
-        "run_folder": str(folder),
-        "is_reused": reused,
+        "run_folder": str(outcome.folder),
+        "is_reused": outcome.reused,
         "evaluation_seconds": timings["evaluation"],
         "scoring_fit_seconds": timings["scoring_fit"],
         "training_peak_memory_mib": manifest["peak_memory_mib"],

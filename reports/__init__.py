@@ -5,4 +5,6 @@
 a self-contained site (default `reports/site/`) whose pages open from disk, offline.
 """
 
-__version__ = "0.3.0"
+from spotify_warehouse import __version__
+
+__all__ = ["__version__"]

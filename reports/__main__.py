@@ -11,8 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from models_ml.warehouse import WarehouseUnavailableError
 from reports.build import OUTPUT_ENV_VAR, OutputFolderError, build_site, output_path
+from spotify_warehouse.warehouse import WarehouseUnavailableError
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -41,7 +41,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from models_ml.progress import Progress
+from spotify_warehouse.progress import Progress
+from spotify_warehouse.text import first_line
 
 #: URL schemes a page may load from. Anything else (http, https, ws, ftp, chrome-error, ...)
 #: is an external request, or with ``chrome-error`` a load that failed, and fails the page.
@@ -223,6 +224,20 @@ def _shorten(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
+def require_selenium() -> None:
+    """Fail in one line, naming the package, when Selenium (a dev dependency) is missing:
+    the check drives Chromium through it, and a bare ModuleNotFoundError says nothing of how
+    to get it."""
+    try:
+        import selenium  # noqa: F401
+    except ModuleNotFoundError as error:
+        raise BrowserUnavailableError(
+            "the report checker needs the Python package selenium, which is not installed: "
+            "install the dev extras (`pip install -c requirements.lock -e '.[dev]'`, what "
+            "`make setup` runs) or `pip install selenium`."
+        ) from error
+
+
 def find_chromium() -> tuple[Path, Path]:
     """Return (Chromium binary, chromedriver), found on disk, never downloaded.
 
@@ -325,6 +340,7 @@ class _Browser:
     """
 
     def __init__(self) -> None:
+        require_selenium()
         self._binary, self._chromedriver = find_chromium()
         self._driver: Any = None
         self._profile: tempfile.TemporaryDirectory[str] | None = None
@@ -364,7 +380,7 @@ class _Browser:
             self._profile.cleanup()
             raise BrowserUnavailableError(
                 f"could not start {self._binary} with {self._chromedriver}: "
-                f"{_first_line(error)}. {_INSTALL_HINT}"
+                f"{first_line(error)}. {_INSTALL_HINT}"
             ) from error
         self._driver = driver
         try:
@@ -388,7 +404,7 @@ class _Browser:
         except WebDriverException as error:
             self._stop()
             raise BrowserUnavailableError(
-                f"Chromium started but could not be set up: {_first_line(error)}"
+                f"Chromium started but could not be set up: {first_line(error)}"
             ) from error
 
     def _stop(self) -> None:
@@ -411,7 +427,7 @@ class _Browser:
             probe.run((site / page).as_uri(), screenshot, render_timeout)
         except WebDriverException as error:
             # The page broke the session (crash, hang): fail it and start over for the next one.
-            probe.errors.append(f"browser session failed on this page: {_first_line(error)}")
+            probe.errors.append(f"browser session failed on this page: {first_line(error)}")
             probe.screenshot = None
             self._stop()
             self._start()
@@ -548,29 +564,6 @@ class _PageProbe:
 
 def _allowed(url: str) -> bool:
     return urlsplit(url).scheme.lower() in ALLOWED_SCHEMES
-
-
-def _first_line(error: BaseException) -> str:
-    text = getattr(error, "msg", None) or str(error)
-    return text.strip().splitlines()[0] if text.strip() else type(error).__name__
-
-
-def visible_text(site_dir: Path, page: str, search: str | None = None) -> str:
-    """The page's text as a reader sees it, optionally after typing into its table search.
-
-    For tests of what a reader sees: that a name containing HTML shows as text, and that the
-    search box hides the rows that do not match (hidden rows are not in innerText).
-    """
-    from selenium.webdriver.common.by import By
-
-    site = Path(site_dir).resolve()
-    (page_name,) = _resolve_pages(site, [page])
-    with _Browser() as browser:
-        driver = browser._driver
-        driver.get((site / page_name).as_uri())
-        if search is not None:
-            driver.find_element(By.CSS_SELECTOR, "input.table-search").send_keys(search)
-        return str(driver.execute_script("return document.body.innerText"))
 
 
 def format_report(results: list[PageResult]) -> str:

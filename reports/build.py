@@ -1,7 +1,8 @@
 """Building the static site: query the warehouse read-only, render every page, swap it in.
 
 The site is written to a temporary folder beside the output and moved into place only when
-every page rendered, so a failed build never leaves a half-written site. An existing output
+every page rendered (`spotify_warehouse.folders`, as the models folder's runs are), so a
+failed build never leaves a half-written site. An existing output
 folder is replaced only if an earlier build wrote it (it holds the marker file), so a
 mistyped `--output` cannot delete someone's folder.
 """
@@ -9,16 +10,16 @@ mistyped `--output` cannot delete someone's folder.
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from models_ml.warehouse import connect_readonly, warehouse_path
 from reports import pages
 from reports.queries import QueryRunner
 from reports.render import Page, environment, format_value, render_page, vega_bundle
+from spotify_warehouse.folders import staged, swap_in
+from spotify_warehouse.warehouse import connect_readonly, warehouse_path
 
 DEFAULT_OUTPUT = Path("reports/site")
 OUTPUT_ENV_VAR = "SPOTIFY_REPORTS_DIR"
@@ -89,11 +90,8 @@ def build_site(
     bundling.result()
     env = environment()
     nav = [(path, title) for path, title, _ in pages.REPORTS]
-    staging = target.parent / f".{target.name}.building-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
     largest = 0
-    try:
+    with staged(target) as staging:
         for page in site_pages:
             html = render_page(env, page, nav, build_info)
             destination = staging / page.path
@@ -101,10 +99,7 @@ def build_site(
             destination.write_text(html, encoding="utf-8")
             largest = max(largest, destination.stat().st_size)
         (staging / MARKER).write_text("written by `python -m reports build`\n", encoding="utf-8")
-        _swap_in(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        swap_in(staging, target)
     return BuildResult(
         target, [page.path for page in site_pages], time.perf_counter() - started, largest
     )
@@ -128,12 +123,3 @@ def _check_replaceable(target: Path) -> None:
             f"{target}: exists and was not written by the report builder; choose an empty or "
             "new folder with --output (the builder replaces its own output only)."
         )
-
-
-def _swap_in(staging: Path, target: Path) -> None:
-    """Replace the old site by the new one with two renames (no half-written state)."""
-    retired = target.parent / f".{target.name}.old-{os.getpid()}"
-    if target.exists():
-        target.rename(retired)
-    staging.rename(target)
-    shutil.rmtree(retired, ignore_errors=True)

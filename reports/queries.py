@@ -16,6 +16,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from spotify_warehouse.text import first_line
+
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 
 #: Warehouse schemas the report SQL may read (the dbt exposures declare the same models).
@@ -55,12 +57,6 @@ def tables_read(sql: str) -> set[str]:
     return {f"{schema}.{table}" for schema, table in _TABLE_REFERENCE.findall(without_comments)}
 
 
-def all_query_names() -> list[str]:
-    return sorted(
-        path.relative_to(SQL_DIR).with_suffix("").as_posix() for path in SQL_DIR.rglob("*.sql")
-    )
-
-
 @dataclass
 class QueryRunner:
     """Runs named report queries on one read-only connection and keeps a log per page."""
@@ -77,7 +73,7 @@ class QueryRunner:
             missing = ", ".join(sorted(tables_read(sql))) or "a table"
             problem = (
                 f"not built yet: this query reads {missing}, and the warehouse lacks one of "
-                f"them ({_first_line(error)}). Run `make build` (or `dbt build`) first."
+                f"them ({first_line(error)}). Run `make build` (or `dbt build`) first."
             )
             self.runs.append(QueryRun(name, sql, 0, problem))
             return pd.DataFrame()
@@ -95,7 +91,3 @@ class QueryRunner:
             if run.name == name:
                 return run.problem
         return None
-
-
-def _first_line(error: Exception) -> str:
-    return str(error).strip().splitlines()[0]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from models_ml.refresh import dbt_executable
 
@@ -161,3 +162,40 @@ def run_module(module: str, *args: str) -> subprocess.CompletedProcess[str]:
         timeout=300,
         check=False,
     )
+
+
+def read_run_table(folder: Path, name: str) -> pd.DataFrame:
+    """One result table (<folder>/<name>.parquet) of a run folder of the models folder."""
+    path = folder / f"{name}.parquet"
+    assert path.is_file(), f"{path}: no such result table"
+    with duckdb.connect() as connection:
+        return connection.execute("select * from read_parquet(?)", [str(path)]).df()
+
+
+def all_query_names() -> list[str]:
+    """Every report query, `<page>/<name>`, from the files under reports/sql (read at call
+    time, so a test may point queries.SQL_DIR elsewhere)."""
+    from reports import queries
+
+    return sorted(
+        path.relative_to(queries.SQL_DIR).with_suffix("").as_posix()
+        for path in queries.SQL_DIR.rglob("*.sql")
+    )
+
+
+def visible_text(site_dir: Path, page: str, search: str | None = None) -> str:
+    """A page's text as a reader sees it in Chromium, optionally after typing into its table
+    search (hidden rows are not in innerText): that a name containing HTML shows as text,
+    and that the search box hides the rows that do not match."""
+    from selenium.webdriver.common.by import By
+
+    from reports.browser import _Browser
+
+    path = Path(site_dir).resolve() / page
+    assert path.is_file(), f"{path}: no such page"
+    with _Browser() as browser:
+        driver = browser._driver
+        driver.get(path.as_uri())
+        if search is not None:
+            driver.find_element(By.CSS_SELECTOR, "input.table-search").send_keys(search)
+        return str(driver.execute_script("return document.body.innerText"))

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from models_ml.warehouse import WarehouseUnavailableError, connect_readonly
+from spotify_warehouse.warehouse import WarehouseUnavailableError, connect_readonly
 from tests.support import FIXTURE_VARS, DbtResult, run_dbt, scalar, sha256, writer_holding
 
 
@@ -71,7 +71,7 @@ def test_readers_share_the_warehouse(built_copy: Path) -> None:
 def check_writable(warehouse: Path) -> subprocess.CompletedProcess[str]:
     """The pre-check `make build` runs before `dbt build`."""
     return subprocess.run(
-        [sys.executable, "-m", "models_ml.warehouse", "check-writable"],
+        [sys.executable, "-m", "spotify_warehouse.warehouse", "check-writable"],
         env={**os.environ, "SPOTIFY_WAREHOUSE_PATH": str(warehouse)},
         capture_output=True,
         text=True,

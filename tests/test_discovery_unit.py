@@ -23,6 +23,7 @@ from models_ml.discovery.clusters import (
 from models_ml.discovery.recommenders import (
     METHODS,
     cold_start_relevant,
+    continue_playlists,
     cooccurrence_scores,
     evaluate_recommenders,
     holdout_split,
@@ -31,12 +32,11 @@ from models_ml.discovery.recommenders import (
     playlist_metrics,
     precision_at_k,
     recall_at_k,
-    recommend,
-    top_k,
     training_rows,
 )
 from models_ml.discovery.run import DiscoverySettings, _select_with_types, build_discovery
 from models_ml.discovery.similarity import similar_tracks, song_keys
+from models_ml.metrics import top_positions
 
 SMALL = DiscoverySettings(
     k_values=(2, 3, 4, 5),
@@ -232,7 +232,9 @@ def test_recommendations_never_repeat_the_query(
     matrix, _ = audio_matrix(tracks)
     holdout = holdout_split(playlists, seed=1)
     train = training_rows(holdout)
-    recommendations = recommend(train, train, tracks, matrix, hybrid_weights=(0.0, 0.5, 4.0))
+    recommendations = continue_playlists(
+        train, train, tracks, matrix, hybrid_weights=(0.0, 0.5, 4.0)
+    )
     assert set(recommendations["method"]) == set(METHODS)
     overlap = recommendations.merge(train, on=["playlist_id", "track_id"])
     assert overlap.empty, overlap.head()
@@ -266,7 +268,7 @@ def test_hybrid_reaches_tracks_co_occurrence_cannot() -> None:
     matrix, _ = audio_matrix(tracks)
     train = training_rows(holdout)
     query = train[train["playlist_id"] == "P3"]
-    recommendations = recommend(
+    recommendations = continue_playlists(
         train, query, tracks, matrix, ("cooccurrence", "hybrid"), hybrid_weights=(0.0, 1.0)
     )
     labels = recommendations["method"] + recommendations["hybrid_weight"].map(
@@ -282,10 +284,10 @@ def test_top_k_breaks_ties_by_column_whatever_their_number() -> None:
     scores = np.array(
         [[0.0, 5.0, 0.0, 0.0, 5.0, 0.0, -np.inf, 1.0], [1.0, 1.0, 1.0, 1.0, 1.0, 1, 1, 1]]
     )
-    positions, values = top_k(scores, 4)
+    positions, values = top_positions(scores, 4)
     assert positions.tolist() == [[1, 4, 7, 0], [0, 1, 2, 3]]
     assert values[0].tolist() == [5.0, 5.0, 1.0, 0.0]
-    short, _ = top_k(np.array([[2.0, -np.inf, 1.0]]), 3)
+    short, _ = top_positions(np.array([[2.0, -np.inf, 1.0]]), 3)
     assert short.tolist() == [[0, 2, -1]]
 
 

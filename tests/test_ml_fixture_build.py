@@ -25,7 +25,15 @@ from sklearn.metrics import (
 
 from models_ml import artifacts, scoring, training
 from models_ml.config import MLSettings
-from tests.support import FIXTURE_INCOMING, FIXTURE_VARS, DbtResult, run_dbt, run_module, scalar
+from tests.support import (
+    FIXTURE_INCOMING,
+    FIXTURE_VARS,
+    DbtResult,
+    read_run_table,
+    run_dbt,
+    run_module,
+    scalar,
+)
 
 ML_TABLES = (
     "model_runs",
@@ -228,8 +236,8 @@ def test_training_is_deterministic(
     assert not summary["is_reused"]
     build_run = artifacts.run_dir(models_root, artifacts.ML, summary["run_id"])
     for table in ("genre_predictions", "popularity_predictions", "fold_metrics"):
-        first = artifacts.read_table(build_run, table)
-        second = artifacts.read_table(Path(summary["run_folder"]), table)
+        first = read_run_table(build_run, table)
+        second = read_run_table(Path(summary["run_folder"]), table)
         pd.testing.assert_frame_equal(first, second, check_exact=True)
 
 

@@ -12,9 +12,10 @@ import os
 
 import pytest
 
-from reports.browser import BrowserUnavailableError, check_site, find_chromium, visible_text
+from reports.browser import BrowserUnavailableError, check_site, find_chromium
 from reports.build import BuildResult
 from reports.pages import REPORTS
+from tests.support import visible_text
 
 SCREENSHOTS = ("index.png", "genres.png", "trends.png")
 HTML_TRACK_NAME = "<script>alert(1)</script> & \"Quotes\" 'n' Ampersands"

@@ -243,3 +243,17 @@ def test_missing_chromedriver_names_the_debian_packages(
     monkeypatch.setenv("CHROMEDRIVER", str(tmp_path / "no-such-chromedriver"))
     with pytest.raises(BrowserUnavailableError, match="chromium-driver"):
         find_chromium()
+
+
+def test_a_missing_selenium_is_one_line_naming_the_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    from reports.__main__ import main
+
+    (tmp_path / "index.html").write_text("<html></html>")
+    monkeypatch.setitem(sys.modules, "selenium", None)  # `import selenium` now fails
+    assert main(["check", "--site", str(tmp_path)]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0 and "selenium" in error and "pip install" in error

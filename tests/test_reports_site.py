@@ -20,11 +20,12 @@ import pytest
 
 from reports.build import MARKER, BuildResult, OutputFolderError, build_site
 from reports.pages import PAGE_QUERY_FOLDERS, REPORTS
-from reports.queries import all_query_names, query_sql, tables_read
+from reports.queries import query_sql, tables_read
 from tests.support import (
     FIXTURE_RAW,
     FIXTURE_VARS,
     DbtResult,
+    all_query_names,
     run_dbt,
     run_module,
     scalar,

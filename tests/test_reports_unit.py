@@ -28,6 +28,7 @@ from markupsafe import Markup
 from reports import charts, insights, pages, queries, render
 from reports.insights import Insight
 from reports.queries import QueryRun, QueryRunner, UnknownQueryError
+from tests.support import all_query_names
 
 DASH = "\u2013"  # what a page shows for a missing value (an en dash)
 HOSTILE = "</script><script>alert(1)</script> <!-- & \u2028 \u2029 -->"
@@ -246,14 +247,14 @@ def test_all_query_names_lists_every_file_under_reports_sql() -> None:
             # pyproject packages `sql/*/*.sql`: a deeper file would be missing from a wheel
             assert len(path.parts) == 2, f"{path} is not reports/sql/<page>/<name>.sql"
             on_disk.append(path.with_suffix("").as_posix())
-    names = queries.all_query_names()
+    names = all_query_names()
     assert names == sorted(on_disk)
     assert len(names) >= 30
     assert "genres/leaderboard" in names
     assert "trends/feature_trends" in names
 
 
-@pytest.mark.parametrize("name", queries.all_query_names())
+@pytest.mark.parametrize("name", all_query_names())
 def test_report_queries_read_only_reported_schemas(name: str) -> None:
     sql = queries.query_sql(name)
     reported = queries.tables_read(sql)
@@ -285,7 +286,7 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> QueryRunner:
 
 
 def test_query_runner_runs_logs_and_explains_missing_tables(runner: QueryRunner) -> None:
-    assert queries.all_query_names() == ["p/missing", "p/ok"]
+    assert all_query_names() == ["p/missing", "p/ok"]
 
     ok = runner("p/ok")
     assert ok.to_dict("list") == {"a": [1]}

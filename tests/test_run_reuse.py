@@ -24,8 +24,8 @@ from models_ml import discovery as discovery_package
 from models_ml.config import MLSettings, refresh_forced
 from models_ml.discovery import DiscoverySettings, run_discovery
 from models_ml.discovery import run as discovery_run
-from models_ml.progress import Progress, duration
-from tests.support import ROOT, run_module, sha256
+from spotify_warehouse.progress import Progress, duration
+from tests.support import ROOT, read_run_table, run_module, sha256
 
 SMALL_ML = MLSettings(
     n_folds=2,
@@ -176,7 +176,7 @@ def test_a_damaged_run_folder_is_trained_again_never_half_used(
     assert lines[0].startswith(f"ML: training run {folder.name}: its folder is damaged ({problem})")
     repaired, problem = artifacts.verify_run(folder)
     assert repaired is not None, problem
-    assert artifacts.read_table(folder, "genre_predictions").shape[0] > 0
+    assert read_run_table(folder, "genre_predictions").shape[0] > 0
 
 
 def test_a_code_change_is_a_new_run_id(tmp_path: Path) -> None:
@@ -191,7 +191,7 @@ def test_a_code_change_is_a_new_run_id(tmp_path: Path) -> None:
     )
 
     def run_id(kind: str) -> str:
-        env = {**os.environ, "PYTHONPATH": str(copy)}
+        env = {**os.environ, "PYTHONPATH": f"{copy}{os.pathsep}{ROOT}"}  # shared: spotify_warehouse
         # From the copy's folder: `python -c` puts the working directory first on sys.path.
         done = subprocess.run(
             [sys.executable, "-c", probe, kind],

@@ -1,4 +1,4 @@
-"""Unit tests of models_ml.warehouse: path resolution and error messages."""
+"""Unit tests of spotify_warehouse.warehouse: path resolution and error messages."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from models_ml.warehouse import (
+from spotify_warehouse.warehouse import (
     DEFAULT_WAREHOUSE,
     WarehouseUnavailableError,
     connect_readonly,

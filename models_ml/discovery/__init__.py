@@ -1,14 +1,20 @@
 """Discovery: audio clusters, similar tracks and playlist recommenders.
 
-Pure functions, DataFrames in and out; `run.build_discovery` assembles every table and
-`run.run_discovery` reuses or builds and saves a run (`models_ml.artifacts`). Modules: clusters (the
-shared audio space, k-means, cluster profiles and names, the 2-D map), similarity (nearest
-tracks), recommenders (hold-out split, five recommenders, their evaluation), run (settings,
-one run, its reuse).
+Pure functions, DataFrames in and out; `run.build_discovery` assembles every table,
+`run.run_discovery` reuses or builds and saves a run (`models_ml.artifacts`), and
+`run.discovery_row` is what the dbt Python model int_discovery_built returns. Modules:
+clusters (the shared audio space, k-means, cluster profiles and names, the 2-D map),
+similarity (nearest tracks), recommenders (hold-out split, five recommenders, their
+evaluation), run (settings, one run, its reuse).
 """
 
 from __future__ import annotations
 
-from models_ml.discovery.run import DiscoverySettings, build_discovery, run_discovery
+from models_ml.discovery.run import (
+    DiscoverySettings,
+    build_discovery,
+    discovery_row,
+    run_discovery,
+)
 
-__all__ = ["DiscoverySettings", "build_discovery", "run_discovery"]
+__all__ = ["DiscoverySettings", "build_discovery", "discovery_row", "run_discovery"]

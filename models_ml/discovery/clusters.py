@@ -16,20 +16,15 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
 
-#: The audio features the discovery layer compares tracks on (fct_track_features). key,
-#: mode and time_signature are left out: they are categorical, and their codes have no
-#: distance (key 11 is next to key 0, not far from it).
-AUDIO_COLUMNS: tuple[str, ...] = (
-    "danceability",
-    "energy",
-    "loudness",
-    "speechiness",
-    "acousticness",
-    "instrumentalness",
-    "liveness",
-    "valence",
-    "tempo",
-    "duration_sec",
+from models_ml.config import AUDIO_FEATURES
+
+#: Audio features whose codes are categories with no distance (key 11 is next to key 0, not
+#: far from it).
+CATEGORICAL_AUDIO: frozenset[str] = frozenset({"key", "mode", "time_signature"})
+#: The audio features the discovery layer compares tracks on (fct_track_features): the
+#: ML layer's audio features (config.AUDIO_FEATURES, in their order) but the categorical.
+AUDIO_COLUMNS: tuple[str, ...] = tuple(
+    name for name in AUDIO_FEATURES if name not in CATEGORICAL_AUDIO
 )
 
 #: Features log-transformed (log1p) before standardizing. Duration is heavily right-skewed

@@ -40,6 +40,7 @@ from numpy.random import PCG64, Generator
 from scipy import sparse
 
 from models_ml.discovery.clusters import require_columns
+from models_ml.metrics import top_positions
 
 METHODS: tuple[str, ...] = ("random", "most_popular", "content", "cooccurrence", "hybrid")
 #: How content scores a candidate against the query tracks; see `content_scores`.
@@ -224,33 +225,6 @@ def hybrid_scores(
         yield cooccurrence_votes + weight * content_votes
 
 
-def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row-wise positions and scores of the k highest finite scores, best first.
-
-    Equal scores go to the lower column, so the column order is the tie-break. Exact for
-    any number of ties (a partition finds the k-th score; no sort of the whole row).
-    Rows with fewer than k finite scores come back padded with position -1.
-    """
-    n_rows, n_columns = scores.shape
-    k_eff = min(k, n_columns)
-    finite = np.isfinite(scores)
-    masked = np.where(finite, scores, -np.inf)
-    kth = -np.partition(-masked, k_eff - 1, axis=1)[:, k_eff - 1]
-    above = finite & (masked > kth[:, None])
-    equal = finite & (masked == kth[:, None])
-    missing = k_eff - above.sum(axis=1)
-    selected = above | (equal & (np.cumsum(equal, axis=1) <= missing[:, None]))
-    row, column = np.nonzero(selected)
-    order = np.lexsort((column, -masked[row, column], row))
-    row, column = row[order], column[order]
-    slot = np.arange(len(row)) - np.searchsorted(row, row)
-    positions = np.full((n_rows, k), -1, dtype=np.int64)
-    values = np.full((n_rows, k), np.nan)
-    positions[row, slot] = column
-    values[row, slot] = masked[row, column]
-    return positions, values
-
-
 def _tie_order(tracks: pd.DataFrame, train_counts: pd.Series) -> np.ndarray:
     """Catalog positions in tie-break order: training playlists, popularity (desc), id."""
     popularity = tracks["popularity"].fillna(-1).to_numpy(dtype=np.float64)
@@ -309,7 +283,7 @@ def _batch_scores(
             yield "hybrid", float(weight), excluding_query(scores)
 
 
-def recommend(
+def continue_playlists(
     train_rows: pd.DataFrame,
     query_rows: pd.DataFrame,
     tracks: pd.DataFrame,
@@ -365,7 +339,7 @@ def recommend(
             hybrid_weights,
             content_scoring,
         ):
-            positions, values = top_k(scores, n_recommendations)
+            positions, values = top_positions(scores, n_recommendations)
             row, slot = np.nonzero(positions >= 0)
             frames.append(
                 pd.DataFrame(
@@ -507,7 +481,7 @@ def tune_recommenders(
     queries = inner_train.loc[inner_train["playlist_id"].isin(held["playlist_id"])]
     frames = []
     for scoring in content_scorings:
-        recommendations = recommend(
+        recommendations = continue_playlists(
             inner_train,
             queries,
             tracks,
@@ -586,7 +560,7 @@ def evaluate_recommenders(
     )
     content_scoring, weight = chosen_settings(tuning)
     queries = train.loc[train["playlist_id"].isin(held["playlist_id"])]
-    recommendations = recommend(
+    recommendations = continue_playlists(
         train,
         queries,
         tracks,

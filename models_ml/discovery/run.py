@@ -1,10 +1,11 @@
 """One discovery run: every table of the Discovery feature from three DataFrames, kept in
 the models folder by run id and reused while its inputs do not change.
 
-`build_discovery` is pure (frames in, frames out); `run_discovery` is the I/O edge the dbt Python
-model int_discovery_built calls: it names the run (input rows, settings, code, library
-versions), reuses a complete run folder of that name or builds one
-(<models dir>/discovery/<run id>/, `models_ml.artifacts`). The tables:
+`build_discovery` is pure (frames in, frames out); `run_discovery` is the I/O edge: it names
+the run (input rows, settings, code, library and project versions: `artifacts.RunKey`, as
+training does), reuses a complete run folder of that name or builds one
+(<models dir>/discovery/<run id>/, `artifacts.reuse_or_make`). The dbt Python model
+int_discovery_built calls `discovery_row`. The tables:
 
     track_clusters        track_id, cluster, distance_to_centre
     cluster_profiles      cluster, cluster_name, track_count, share, avg_<feature>...,
@@ -21,11 +22,11 @@ versions), reuses a complete run folder of that name or builds one
 
 from __future__ import annotations
 
-import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pandas as pd
 
@@ -45,7 +46,7 @@ from models_ml.discovery.recommenders import (
     holdout_split,
 )
 from models_ml.discovery.similarity import similar_tracks
-from models_ml.progress import Emit, Progress, to_stderr
+from spotify_warehouse.progress import Emit, Progress, dbt_console, to_stderr
 
 TRACK_COLUMNS: tuple[str, ...] = ("track_id", "track_name", "artist_names", "popularity")
 GENRE_COLUMNS: tuple[str, ...] = ("track_id", "taxonomy", "genre")
@@ -201,15 +202,6 @@ def _select_with_types(frame: pd.DataFrame) -> str:
     return f"select * replace ({', '.join(casts)}) from frame" if casts else "select * from frame"
 
 
-def input_fingerprint(*frames: pd.DataFrame) -> str:
-    """SHA-256 prefix of the input frames' content (after `_checked_inputs` ordering)."""
-    digest = hashlib.sha256()
-    for frame in frames:
-        digest.update(",".join(map(str, frame.columns)).encode())
-        digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
-    return digest.hexdigest()[:16]
-
-
 def plan(settings: DiscoverySettings) -> tuple[int, float]:
     """Steps of a discovery run and their expected cost (for the time-left estimate)."""
     steps = [*["k-means"] * len(settings.k_values), "map", "similar tracks", "recommenders"]
@@ -226,7 +218,7 @@ def run_discovery(
     emit: Emit = to_stderr,
 ) -> dict[str, object]:
     """Reuse the discovery run of these inputs if its folder is complete, else build and
-    save it (`artifacts.write_run`); return int_discovery_built's row.
+    save it (`artifacts.reuse_or_make`); return int_discovery_built's row.
 
     force: build even if a complete folder exists (the ml_refresh var, --full-refresh).
     """
@@ -234,17 +226,15 @@ def run_discovery(
     tracks = tracks.sort_values("track_id", ignore_index=True)
     genres = genres.sort_values(list(GENRE_COLUMNS), ignore_index=True)
     playlists = playlists.sort_values(list(PLAYLIST_COLUMNS), ignore_index=True)
-    fingerprint = input_fingerprint(tracks, genres, playlists)
-    key = artifacts.RunKey.current(artifacts.DISCOVERY, fingerprint, settings.digest())
-    folder = artifacts.run_dir(models_root, artifacts.DISCOVERY, key.run_id)
+    key = artifacts.RunKey.current(
+        artifacts.DISCOVERY,
+        artifacts.data_fingerprint(tracks, genres, playlists),
+        settings.digest(),
+    )
     units, weight = plan(settings)
     progress = Progress("discovery", units, weight, emit=emit)
-    manifest, note = artifacts.reusable_run(models_root, key, force)
-    reused = manifest is not None
-    if manifest is not None:
-        progress.note(note)
-    else:
-        progress.note(f"{note}; {units} steps")
+
+    def make() -> tuple[dict[str, Any], Callable[[Path], None]]:
         created_at = artifacts.now_utc()
         tables = build_discovery(tracks, genres, playlists, settings, progress)
         tagged = {name: frame.assign(run_id=key.run_id) for name, frame in tables.items()}
@@ -253,18 +243,12 @@ def run_discovery(
             "settings": settings.as_json(),
             "n_tracks": len(tracks),
             "n_playlist_rows": len(playlists),
-            "seconds": {
-                "build": time.perf_counter() - started,
-                "steps": dict(progress.steps),
-            },
+            "seconds": {"build": time.perf_counter() - started, "steps": dict(progress.steps)},
         }
-        manifest = artifacts.write_run(
-            folder,
-            key,
-            info,
-            lambda staging: artifacts.write_parquet(tagged, staging, _select_with_types),
-        )
-        artifacts.prune_runs(models_root, artifacts.DISCOVERY, protect={key.run_id})
+        return info, lambda staging: artifacts.write_parquet(tagged, staging, _select_with_types)
+
+    outcome = artifacts.reuse_or_make(models_root, key, force, progress, make)
+    manifest = outcome.manifest
     return {
         "run_id": manifest["run_id"],
         "data_fingerprint": manifest["data_fingerprint"],
@@ -272,8 +256,36 @@ def run_discovery(
         "n_tracks": manifest["n_tracks"],
         "n_playlist_rows": manifest["n_playlist_rows"],
         "settings": manifest["settings"],
-        "run_folder": str(folder),
-        "is_reused": reused,
+        "run_folder": str(outcome.folder),
+        "is_reused": outcome.reused,
         "run_seconds": manifest["seconds"]["build"],
         "build_seconds": time.perf_counter() - started,
     }
+
+
+def discovery_row(
+    tracks: pd.DataFrame,
+    features: pd.DataFrame,
+    genres: pd.DataFrame,
+    playlists: pd.DataFrame,
+    options: artifacts.BuildOptions,
+) -> pd.DataFrame:
+    """int_discovery_built: the discovery run of this build's marts (reused or built).
+
+    tracks: dim_tracks; features: fct_track_features; genres: bridge_track_genres;
+    playlists: bridge_playlist_tracks (extra columns are ignored).
+    """
+    settings = DiscoverySettings.from_overrides(options.overrides)
+    catalog = tracks[list(TRACK_COLUMNS)].merge(
+        features[["track_id", *settings.audio_features]], on="track_id"
+    )
+    summary = run_discovery(
+        catalog,
+        genres[list(GENRE_COLUMNS)],
+        playlists[list(PLAYLIST_COLUMNS)],
+        settings,
+        options.models_root,
+        options.force,
+        emit=dbt_console,
+    )
+    return pd.DataFrame([summary])

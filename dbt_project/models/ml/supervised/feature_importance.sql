@@ -5,8 +5,9 @@
                     feature is shuffled among held-out tracks, mean and std over folds;
       shap_mean_abs mean absolute SHAP value over the explained sample (ml.shap_values),
                     std over those tracks.
-    The catalog genre models' per-genre artist shares count as one feature,
-    artist_genre_shares. -#}
+    In the catalog genre models the primary artist (the artist's genre prior, blended
+    with the audio model) counts as one feature, artist_genre_prior
+    (models_ml.explain.ARTIST_PRIOR_FEATURE). -#}
 with
 
 fold_based as (

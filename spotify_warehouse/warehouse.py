@@ -98,12 +98,12 @@ def ensure_writable(path: str | os.PathLike[str] | None = None) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m models_ml.warehouse check-writable`: exit 1 with a message if locked."""
+    """`python -m spotify_warehouse.warehouse check-writable`: exit 1 with a message if locked."""
     import sys
 
     args = sys.argv[1:] if argv is None else argv
     if args != ["check-writable"]:
-        print("usage: python -m models_ml.warehouse check-writable", file=sys.stderr)
+        print("usage: python -m spotify_warehouse.warehouse check-writable", file=sys.stderr)
         return 2
     try:
         ensure_writable()

@@ -1,5 +1,8 @@
-"""`python -m models_ml recommend`: tracks like a given track, or a mood playlist, from the
-warehouse's discovery tables (ml.similar_tracks, marts.mart_mood_playlists).
+"""What `python -m models_ml recommend` asks the warehouse: tracks like a given track, or a
+mood playlist, from the built discovery tables (ml.similar_tracks, marts.mart_mood_playlists).
+
+Not to be confused with models_ml.discovery.recommenders, which builds and evaluates the
+playlist recommenders during `dbt build`; this module only reads what the build published.
 
 It reads the built warehouse read-only and answers in the terminal, so an analyst or a
 curator can ask without SQL. Unknown track ids and moods are errors that say what exists.
@@ -10,7 +13,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from models_ml.warehouse import connect_readonly
+from spotify_warehouse.warehouse import connect_readonly
 
 
 class RecommendationError(ValueError):
@@ -87,7 +90,7 @@ def mood_playlist(
     return known[name], tracks
 
 
-def run(
+def answer_request(
     like: str | None, mood: str | None, warehouse: str | None, size: int
 ) -> tuple[str, pd.DataFrame]:
     """Answer one request: a heading line and the table to print."""
