@@ -5,7 +5,7 @@
 - reference_rf: what the public notebooks do: RandomForest(n_estimators=50, max_depth=15)
   on standardized audio features (`config.REFERENCE_FEATURES`).
 - best: our choice per task and scenario, on every feature the scenario allows, chosen by a
-  model search on the real data (README, "ML layer"); parameters are in ml.model_runs.
+  model search on the real data (docs/ml.md, "Results"); parameters are in ml.model_runs.
   Genres: a random forest + extra trees average (114) or gradient boosting (6) on the
   track's own features, blended
   in the catalog scenario with the artist's genre prior (`ArtistPriorBlend`). Popularity:

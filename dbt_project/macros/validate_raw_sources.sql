@@ -45,7 +45,7 @@
 
 {% macro check_raw_file(path, required_columns, source_label) %}
     {%- set sql_path = path | replace("'", "''") -%}
-    {%- set hint = 'set the dbt var raw_data_dir or the SPOTIFY_RAW_DIR environment variable (README: "Pointing the build at other raw files")' -%}
+    {%- set hint = 'set the dbt var raw_data_dir or the SPOTIFY_RAW_DIR environment variable (docs/warehouse.md: "Pointing the build at other raw files")' -%}
 
     {%- set found = run_query("select count(*) from glob('" ~ sql_path ~ "')").columns[0].values()[0] -%}
     {%- if found == 0 -%}
