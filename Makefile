@@ -5,6 +5,7 @@
 #               inputs did not change), write the static report site, print its index page
 #               and the time each stage took
 #   make test   set up .venv if needed, then run the whole test suite
+#   make test-fast  the unit tier only (pytest -m unit: no dbt build, no browser; under a minute)
 #
 # Every target runs from the repository root, where dbt finds dbt_project.yml and profiles.yml.
 
@@ -14,7 +15,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := all
-.PHONY: all setup build reports check-reports docs test lint bench clean
+.PHONY: all setup build reports check-reports docs test test-fast lint bench clean
 
 all: build reports
 	@$(BIN)/python -m models_ml.stage_times show
@@ -48,8 +49,14 @@ check-reports: setup
 docs: setup
 	$(BIN)/dbt docs generate
 
+# Every tier: unit, dbt_fixture, browser, real_data (markers in pyproject.toml, checked by
+# tests/conftest.py).
 test: setup
 	$(BIN)/python -m pytest
+
+# The developer loop: unit tests only, no dbt build and no browser.
+test-fast: setup
+	$(BIN)/python -m pytest -m unit
 
 lint: setup
 	$(BIN)/ruff check models_ml reports tests bench

@@ -18,6 +18,8 @@ import pytest
 
 from tests.support import FIXTURE_RAW, RAW_SOURCES_FILTER, ROOT, scalar
 
+pytestmark = pytest.mark.dbt_fixture
+
 # (source, data row number) -> reasons, in the order the rules report them.
 EXPECTED_QUARANTINE: dict[tuple[str, int], list[str]] = {
     ("spotify.tracks", 15): ["missing_value:track_id"],

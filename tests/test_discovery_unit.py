@@ -38,6 +38,8 @@ from models_ml.discovery.recommenders import (
 from models_ml.discovery.run import DiscoverySettings, _select_with_types, build_discovery
 from models_ml.discovery.similarity import similar_tracks, song_keys
 
+pytestmark = pytest.mark.unit
+
 SMALL = DiscoverySettings(
     k_values=(2, 3, 4, 5),
     silhouette_sample_size=200,

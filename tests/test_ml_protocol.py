@@ -18,6 +18,8 @@ from models_ml.features import fold_matrices
 from models_ml.metrics import label_ranks, macro_ovr_auc, top_k
 from models_ml.splits import assign_folds, check_grouping, fold_indices
 
+pytestmark = pytest.mark.unit
+
 
 def artist_groups(n_rows: int = 600, n_artists: int = 97, seed: int = 0) -> pd.Series:
     rng = np.random.default_rng(seed)

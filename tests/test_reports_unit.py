@@ -29,6 +29,8 @@ from reports import charts, insights, pages, queries, render
 from reports.insights import Insight
 from reports.queries import QueryRun, QueryRunner, UnknownQueryError
 
+pytestmark = pytest.mark.unit
+
 DASH = "\u2013"  # what a page shows for a missing value (an en dash)
 HOSTILE = "</script><script>alert(1)</script> <!-- & \u2028 \u2029 -->"
 WAREHOUSE_SCHEMAS = ("staging", "intermediate", "marts", "ml", "quality", "reference")
