@@ -190,6 +190,7 @@ def test_popularity_metrics_computed_in_sql_match_scikit_learn(
 ) -> None:
     predictions = fixture_db.execute("select * from ml.popularity_predictions").df()
     metrics = _metrics(fixture_db).set_index(["task", "scenario", "model", "fold", "metric"])
+    checked = 0
     for (scenario, model, fold_number), fold in predictions.groupby(["scenario", "model", "fold"]):
         actual, predicted = fold["actual_popularity"], fold["predicted_popularity"]
         expected = {
@@ -200,6 +201,8 @@ def test_popularity_metrics_computed_in_sql_match_scikit_learn(
         for metric, value in expected.items():
             key = ("popularity", scenario, model, fold_number, metric)
             assert metrics.loc[key, "value"] == pytest.approx(value), key
+            checked += 1
+    assert checked == 2 * 3 * 5 * 3  # scenarios, models, folds, metrics
 
 
 @pytest.mark.dbt_fixture

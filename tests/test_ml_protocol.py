@@ -41,7 +41,9 @@ def test_no_group_spans_two_folds() -> None:
 def test_train_and_test_never_share_a_group() -> None:
     groups = artist_groups()
     folds = assign_folds(groups, 5, seed=1)
-    for _, train, test in fold_indices(folds):
+    splits = list(fold_indices(folds))
+    assert len(splits) == 5
+    for _, train, test in splits:
         assert set(groups.iloc[train]).isdisjoint(set(groups.iloc[test]))
         assert len(train) + len(test) == len(groups)
 

@@ -51,6 +51,7 @@ def test_real_site_renders_offline(real_site: BuildResult) -> None:
         path for path in real_site.pages if path.startswith("genres/playlist_genre/")
     ]
     results = check_site(real_site.output, pages)
+    assert len(results) == len(pages)
     failing = {result.page: result.problems for result in results if not result.ok}
     assert not failing
     assert all(result.rendered_chart_count == result.chart_count for result in results)

@@ -81,6 +81,7 @@ def test_every_page_exists(
     genres = fixture_db.execute(
         "select taxonomy, count(*) from marts.mart_genre_popularity group by 1 order by 1"
     ).fetchall()
+    assert genres
     for taxonomy, count in genres:
         pages = list((fixture_site.output / "genres" / taxonomy).glob("*.html"))
         assert len(pages) == count, taxonomy
@@ -128,6 +129,7 @@ def test_index_numbers_match_direct_sql(
         "select scenario, value from ml.model_metrics where task = 'popularity' "
         "and model = 'best' and statistic = 'mean' and metric = 'r2'"
     ).fetchall()
+    assert len(r2) == 2
     for scenario, value in r2:
         assert shown[f"popularity_{scenario}_r2"].startswith(f"R² {value:.2f} ")
     built_at = scalar(fixture_db, "select built_at_utc from quality.warehouse_builds")
@@ -140,7 +142,9 @@ def all_pages(site: BuildResult) -> list[Path]:
 
 @pytest.mark.dbt_fixture
 def test_pages_load_nothing_over_the_network_and_links_resolve(fixture_site: BuildResult) -> None:
-    for page in all_pages(fixture_site):
+    pages = all_pages(fixture_site)
+    assert pages
+    for page in pages:
         for tag, attributes in parse(page).tags:
             for attribute in ("src", "href"):
                 target = attributes.get(attribute)
@@ -161,7 +165,9 @@ def test_pages_stay_light(fixture_site: BuildResult) -> None:
 
 @pytest.mark.dbt_fixture
 def test_vega_javascript_is_inlined_once_per_page_with_charts(fixture_site: BuildResult) -> None:
-    for page in all_pages(fixture_site):
+    pages = all_pages(fixture_site)
+    assert pages
+    for page in pages:
         text = page.read_text(encoding="utf-8")
         charts = text.count('class="chart"')
         bundles = text.count("/* Vega, Vega-Lite and Vega-Embed, inlined")

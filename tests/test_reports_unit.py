@@ -249,7 +249,7 @@ def test_all_query_names_lists_every_file_under_reports_sql() -> None:
             assert len(path.parts) == 2, f"{path} is not reports/sql/<page>/<name>.sql"
             on_disk.append(path.with_suffix("").as_posix())
     names = queries.all_query_names()
-    assert names == sorted(on_disk)
+    assert on_disk and names == sorted(on_disk)
     assert len(names) >= 30
     assert "genres/leaderboard" in names
     assert "trends/feature_trends" in names
