@@ -6,6 +6,8 @@
 #               and the time each stage took
 #   make test   set up .venv if needed, then run the whole test suite
 #   make test-fast  the unit tier only (pytest -m unit: no dbt build, no browser; under a minute)
+#   make lint   ruff, ruff format --check, sqlfluff lint and check-yaml (what CI runs first)
+#   make format rewrite Python (ruff format, ruff's safe fixes) and SQL (sqlfluff fix) in place
 #
 # Every target runs from the repository root, where dbt finds dbt_project.yml and profiles.yml.
 
@@ -15,7 +17,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := all
-.PHONY: all setup build reports check-reports docs test test-fast lint bench clean
+.PHONY: all setup build reports check-reports docs test test-fast lint format bench clean
 
 all: build reports
 	@$(BIN)/python -m models_ml.stage_times show
@@ -58,9 +60,22 @@ test: setup
 test-fast: setup
 	$(BIN)/python -m pytest -m unit
 
+# The SQL sqlfluff checks (.sqlfluff): dbt models, data tests and macros, and the reports' queries.
+SQL_PATHS := dbt_project/models dbt_project/tests dbt_project/macros reports/sql
+
+# Fast checks first: ruff takes a second, sqlfluff a minute or more. `ruff check .` covers
+# every Python file (dbt Python models included; .gitignore'd folders are skipped).
 lint: setup
-	$(BIN)/ruff check models_ml reports tests bench
-	$(BIN)/ruff format --check models_ml reports tests bench
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/check-yaml $$(git ls-files '*.yml' '*.yaml')
+	$(BIN)/sqlfluff lint $(SQL_PATHS)
+
+# Layout, case and alias keywords only: never what a query computes (see .sqlfluff).
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/sqlfluff fix $(SQL_PATHS)
 
 bench: setup
 	$(BIN)/python bench/bench_dbt_build.py
