@@ -5,6 +5,9 @@
 #               inputs did not change), write the static report site, print its index page
 #               and the time each stage took
 #   make test   set up .venv if needed, then run the whole test suite
+#   make test-fast  the unit tier only (pytest -m unit: no dbt build, no browser; under a minute)
+#   make lint   ruff, ruff format --check, sqlfluff lint and check-yaml (what CI runs first)
+#   make format rewrite Python (ruff format, ruff's safe fixes) and SQL (sqlfluff fix) in place
 #
 # Every target runs from the repository root, where dbt finds dbt_project.yml and profiles.yml.
 
@@ -14,7 +17,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := all
-.PHONY: all setup build reports check-reports docs test lint bench clean evaluate
+.PHONY: all setup build reports check-reports docs test test-fast lint format bench clean evaluate
 
 all: build reports
 	@$(BIN)/python -m models_ml.stage_times show
@@ -48,12 +51,31 @@ check-reports: setup
 docs: setup
 	$(BIN)/dbt docs generate
 
+# Every tier: unit, dbt_fixture, browser, real_data (markers in pyproject.toml, checked by
+# tests/conftest.py).
 test: setup
 	$(BIN)/python -m pytest
 
+# The developer loop: unit tests only, no dbt build and no browser.
+test-fast: setup
+	$(BIN)/python -m pytest -m unit
+
+# The SQL sqlfluff checks (.sqlfluff): dbt models, data tests and macros, and the reports' queries.
+SQL_PATHS := dbt_project/models dbt_project/tests dbt_project/macros reports/sql
+
+# Fast checks first: ruff takes a second, sqlfluff a minute or more. `ruff check .` covers
+# every Python file (dbt Python models included; .gitignore'd folders are skipped).
 lint: setup
-	$(BIN)/ruff check models_ml reports tests bench
-	$(BIN)/ruff format --check models_ml reports tests bench
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/check-yaml $$(git ls-files '*.yml' '*.yaml')
+	$(BIN)/sqlfluff lint $(SQL_PATHS)
+
+# Layout, case and alias keywords only: never what a query computes (see .sqlfluff).
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/sqlfluff fix $(SQL_PATHS)
 
 # dbt-project-evaluator (dbt Labs' best-practice rules) over this project, in a throw-away copy
 # with the packages installed from local checkouts: DBT_PROJECT_EVALUATOR_DIR and DBT_UTILS_DIR

@@ -1,19 +1,135 @@
-"""Shared, session-scoped warehouses: the fixture build and the full real-data build.
+"""Shared, session-scoped warehouses (the fixture build and the full real-data build), the
+test tiers, and the one rule for tests that need Chromium.
 
-Both are built once per test session into a temporary directory and opened read-only by
-the tests that need them.
+The warehouses are built once per test session into a temporary directory and opened
+read-only by the tests that need them.
+
+Tiers (pytest markers, registered in pyproject.toml):
+
+- ``unit``: no dbt, no browser; seconds. ``make test-fast`` runs ``pytest -m unit``.
+- ``dbt_fixture``: runs dbt on the committed fixture (tests/fixtures) or a variant of it.
+- ``browser``: drives headless Chromium.
+- ``real_data``: builds the shipped raw files in data/raw (the full build, many minutes).
+
+A test may need more than one (a browser check of the fixture site is ``browser`` and
+``dbt_fixture``); ``unit`` goes with no other. Tiers are checked, so a slow test cannot
+slip into ``make test-fast``:
+
+- at collection, a test that requests a building fixture (``TIER_OF_FIXTURE``, directly or
+  through another fixture) gets that fixture's tier; a test marked ``unit`` that requests
+  one, or carries another tier too, fails collection. A test with no tier marker gets the
+  tiers of its fixtures, else ``unit``.
+- while a ``unit`` test runs, starting dbt, the atomic refresh (``models_ml.refresh``),
+  Chromium or chromedriver in a subprocess fails the test.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from reports.browser import BrowserUnavailableError, find_chromium
 from reports.build import BuildResult, build_site
 from tests.support import FIXTURE_VARS, REAL_INCOMING, REAL_RAW, DbtResult, run_dbt
+
+TIERS = ("unit", "dbt_fixture", "browser", "real_data")
+
+#: Fixtures that build something slow, and the tier a test using them belongs to. A new
+#: session fixture that runs dbt or a browser goes here.
+TIER_OF_FIXTURE = {
+    "fixture_build": "dbt_fixture",
+    "fixture_db": "dbt_fixture",
+    "fixture_site": "dbt_fixture",
+    "real_build": "real_data",
+    "real_db": "real_data",
+    "real_site": "real_data",
+    "chromium": "browser",
+}
+
+#: Set to 1 to skip the browser tests on a machine without Chromium (`pytest -m "not
+#: browser"` deselects them anywhere).
+SKIP_BROWSER_VARIABLE = "SPOTIFY_SKIP_BROWSER_TESTS"
+
+#: Programs a unit test must not start (the module `models_ml.refresh` runs dbt).
+SLOW_PROGRAMS = {"dbt", "chromium", "chromium-browser", "chromedriver"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    problems = []
+    for item in items:
+        used = sorted(name for name in item.fixturenames if name in TIER_OF_FIXTURE)
+        needed = {TIER_OF_FIXTURE[name] for name in used}
+        marked = {mark.name for mark in item.iter_markers() if mark.name in TIERS}
+        if "unit" in marked and (needed or len(marked) > 1):
+            others = sorted((marked - {"unit"}) | needed)
+            problems.append(
+                f"{item.nodeid}: marked unit but needs {', '.join(others)}"
+                + (f" (uses {', '.join(used)})" if used else "")
+            )
+            continue
+        for tier in sorted(needed - marked) or ([] if marked else ["unit"]):
+            item.add_marker(tier)
+    if problems:
+        raise pytest.UsageError("mis-tiered tests:\n  " + "\n  ".join(problems))
+
+
+def require_chromium() -> tuple[Path, Path]:
+    """Chromium and chromedriver, for a browser test.
+
+    Missing, they fail the test with the install hint, so a CI run without a browser cannot
+    go green by accident; only SPOTIFY_SKIP_BROWSER_TESTS=1 turns that into a skip.
+    """
+    try:
+        return find_chromium()
+    except BrowserUnavailableError as error:
+        if os.environ.get(SKIP_BROWSER_VARIABLE) == "1":
+            pytest.skip(f"{SKIP_BROWSER_VARIABLE}=1 and no browser: {error}")
+        pytest.fail(
+            f"{error} (or set {SKIP_BROWSER_VARIABLE}=1 to skip the browser tests)", pytrace=False
+        )
+
+
+@pytest.fixture(scope="session")
+def chromium() -> tuple[Path, Path]:
+    """(Chromium, chromedriver); requesting it makes a test (or fixture) a browser test."""
+    return require_chromium()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("browser") is not None:
+        require_chromium()
+
+
+class _UnitPopen(subprocess.Popen):  # type: ignore[type-arg]
+    """subprocess.Popen that refuses what makes a test slow (see the module docstring)."""
+
+    def __new__(cls, args, *more, **options):  # type: ignore[no-untyped-def]
+        if isinstance(args, str | bytes):
+            argv = os.fsdecode(args).split()  # a shell command line: its first word
+        elif isinstance(args, os.PathLike):
+            argv = [os.fspath(args)]
+        else:
+            argv = [os.fsdecode(arg) if isinstance(arg, bytes) else str(arg) for arg in args]
+        program = os.path.basename(argv[0]) if argv else ""
+        if program in SLOW_PROGRAMS or "models_ml.refresh" in argv:
+            raise AssertionError(
+                f"a unit test started {program or argv!r} ({argv!r}): "
+                "mark it dbt_fixture, browser or real_data instead of unit"
+            )
+        return super().__new__(cls)
+
+
+@pytest.fixture(autouse=True)
+def _unit_tests_start_no_build(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if request.node.get_closest_marker("unit") is not None:
+        monkeypatch.setattr(subprocess, "Popen", _UnitPopen)
 
 
 @pytest.fixture(scope="session")

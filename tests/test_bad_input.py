@@ -11,6 +11,8 @@ import pytest
 
 from tests.support import FIXTURE_RAW, FIXTURE_VARS, run_dbt
 
+pytestmark = pytest.mark.dbt_fixture
+
 
 @pytest.fixture
 def raw_dir(tmp_path: Path) -> Path:

@@ -15,6 +15,8 @@ import pytest
 from spotify_warehouse.warehouse import WarehouseUnavailableError, connect_readonly
 from tests.support import FIXTURE_VARS, DbtResult, run_dbt, scalar, sha256, writer_holding
 
+pytestmark = pytest.mark.dbt_fixture
+
 
 @pytest.fixture
 def built_copy(fixture_build: tuple[Path, DbtResult], tmp_path: Path) -> Path:

@@ -18,6 +18,8 @@ import pytest
 
 from tests.support import FIXTURE_RAW, RAW_SOURCES_FILTER, ROOT, scalar
 
+pytestmark = pytest.mark.dbt_fixture
+
 # (source, data row number) -> reasons, in the order the rules report them.
 EXPECTED_QUARANTINE: dict[tuple[str, int], list[str]] = {
     ("spotify.tracks", 15): ["missing_value:track_id"],
@@ -393,6 +395,9 @@ def test_feature_trends_match_least_squares(fixture_db: duckdb.DuckDBPyConnectio
     trends = fixture_db.execute("select * from marts.mart_feature_trends").fetchdf()
     last_year = int(yearly["release_year"].max())
     window = yearly[yearly["release_year"] > last_year - 20]
+    # One row per measure with a yearly mean, so the loop below cannot pass on no rows.
+    measures = sorted(column.removeprefix("avg_") for column in yearly if column.startswith("avg_"))
+    assert measures and sorted(trends["feature"]) == measures
     for row in trends.itertuples():
         points = window[["release_year", f"avg_{row.feature}"]].dropna()
         x, y = points["release_year"].to_numpy(float), points[f"avg_{row.feature}"].to_numpy()

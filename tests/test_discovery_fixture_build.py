@@ -26,6 +26,7 @@ DISCOVERY_TABLES = (
 )
 
 
+@pytest.mark.dbt_fixture
 @pytest.mark.parametrize("table", DISCOVERY_TABLES)
 def test_discovery_table_is_built_for_this_run(
     table: str, fixture_db: duckdb.DuckDBPyConnection
@@ -38,6 +39,7 @@ def test_discovery_table_is_built_for_this_run(
     )
 
 
+@pytest.mark.dbt_fixture
 def test_every_track_has_a_cluster_and_a_place_on_the_map(
     fixture_db: duckdb.DuckDBPyConnection,
 ) -> None:
@@ -57,6 +59,7 @@ def test_every_track_has_a_cluster_and_a_place_on_the_map(
     )
 
 
+@pytest.mark.dbt_fixture
 def test_similar_tracks_are_ten_other_songs(fixture_db: duckdb.DuckDBPyConnection) -> None:
     per_track = fixture_db.execute(
         "select count(*), min(rank), max(rank) from ml.similar_tracks group by track_id"
@@ -82,6 +85,7 @@ def test_similar_tracks_are_ten_other_songs(fixture_db: duckdb.DuckDBPyConnectio
     assert unordered == 0
 
 
+@pytest.mark.dbt_fixture
 def test_holdout_is_a_fifth_of_each_evaluated_playlist(
     fixture_db: duckdb.DuckDBPyConnection,
 ) -> None:
@@ -103,6 +107,7 @@ def test_holdout_is_a_fifth_of_each_evaluated_playlist(
     assert any(held for _, held in shares)
 
 
+@pytest.mark.dbt_fixture
 def test_recommender_metrics_cover_every_method_and_segment(
     fixture_db: duckdb.DuckDBPyConnection,
 ) -> None:
@@ -124,6 +129,7 @@ def recommend(warehouse: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return run_module("models_ml", "recommend", *args, "--warehouse", str(warehouse))
 
 
+@pytest.mark.dbt_fixture
 def test_recommend_like_lists_ten_other_tracks(
     fixture_build: tuple[Path, DbtResult], fixture_db: duckdb.DuckDBPyConnection
 ) -> None:
@@ -140,6 +146,7 @@ def test_recommend_like_lists_ten_other_tracks(
     assert found == [row[0] for row in expected] and track_id not in found
 
 
+@pytest.mark.dbt_fixture
 def test_recommend_refuses_an_unknown_track_id(fixture_build: tuple[Path, DbtResult]) -> None:
     result = recommend(fixture_build[0], "--like", "0000000000000000000000")
     assert result.returncode == 2
@@ -147,6 +154,7 @@ def test_recommend_refuses_an_unknown_track_id(fixture_build: tuple[Path, DbtRes
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.dbt_fixture
 def test_recommend_mood_and_unknown_mood(fixture_build: tuple[Path, DbtResult]) -> None:
     result = recommend(fixture_build[0], "--mood", "Workout", "--size", "3")
     assert result.returncode == 0, result.stderr
@@ -157,6 +165,7 @@ def test_recommend_mood_and_unknown_mood(fixture_build: tuple[Path, DbtResult]) 
     assert "unknown mood 'gloomy'; the moods are: acoustic, chill, energetic" in unknown.stderr
 
 
+@pytest.mark.unit
 def test_recommend_without_a_warehouse_says_what_to_run(tmp_path: Path) -> None:
     result = recommend(tmp_path / "none.duckdb", "--mood", "chill")
     assert result.returncode == 2

@@ -38,6 +38,8 @@ from models_ml.discovery.run import DiscoverySettings, _select_with_types, build
 from models_ml.discovery.similarity import similar_tracks, song_keys
 from models_ml.metrics import top_positions
 
+pytestmark = pytest.mark.unit
+
 SMALL = DiscoverySettings(
     k_values=(2, 3, 4, 5),
     silhouette_sample_size=200,

@@ -53,6 +53,8 @@ from tests.test_raw_csv_unit import (
     split_data_lines,
 )
 
+pytestmark = pytest.mark.dbt_fixture
+
 TRACKS = "spotify.tracks"
 PLAYLISTS = "tidytuesday.playlist_tracks"
 VALIDATED = {

@@ -95,6 +95,7 @@ def reseal(folder: Path, **changes: object) -> None:
     manifest_path.write_text(json.dumps(manifest))
 
 
+@pytest.mark.dbt_fixture
 @pytest.mark.parametrize("table", ML_TABLES)
 def test_every_ml_table_is_built_and_filled(
     fixture_db: duckdb.DuckDBPyConnection, table: str
@@ -102,6 +103,7 @@ def test_every_ml_table_is_built_and_filled(
     assert scalar(fixture_db, f"select count(*) from ml.{table}") > 0
 
 
+@pytest.mark.dbt_fixture
 def test_each_task_and_scenario_has_all_three_models(fixture_db: duckdb.DuckDBPyConnection) -> None:
     rows = fixture_db.execute(
         "select task, scenario, list(distinct model order by model) from ml.model_runs "
@@ -118,6 +120,7 @@ def test_each_task_and_scenario_has_all_three_models(fixture_db: duckdb.DuckDBPy
     assert all(models == ["baseline", "best", "reference_rf"] for _, _, models in rows)
 
 
+@pytest.mark.dbt_fixture
 def test_no_track_is_in_the_training_data_of_the_model_that_predicts_it(
     fixture_db: duckdb.DuckDBPyConnection,
 ) -> None:
@@ -154,6 +157,7 @@ def _metrics(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
+@pytest.mark.dbt_fixture
 def test_genre_metrics_computed_in_sql_match_scikit_learn(
     fixture_db: duckdb.DuckDBPyConnection,
 ) -> None:
@@ -188,11 +192,13 @@ def test_genre_metrics_computed_in_sql_match_scikit_learn(
     assert checked == 6 * 2 * 2 * 3 * 5
 
 
+@pytest.mark.dbt_fixture
 def test_popularity_metrics_computed_in_sql_match_scikit_learn(
     fixture_db: duckdb.DuckDBPyConnection,
 ) -> None:
     predictions = fixture_db.execute("select * from ml.popularity_predictions").df()
     metrics = _metrics(fixture_db).set_index(["task", "scenario", "model", "fold", "metric"])
+    checked = 0
     for (scenario, model, fold_number), fold in predictions.groupby(["scenario", "model", "fold"]):
         actual, predicted = fold["actual_popularity"], fold["predicted_popularity"]
         expected = {
@@ -203,8 +209,11 @@ def test_popularity_metrics_computed_in_sql_match_scikit_learn(
         for metric, value in expected.items():
             key = ("popularity", scenario, model, fold_number, metric)
             assert metrics.loc[key, "value"] == pytest.approx(value), key
+            checked += 1
+    assert checked == 2 * 3 * 5 * 3  # scenarios, models, folds, metrics
 
 
+@pytest.mark.dbt_fixture
 def test_metric_summaries_are_mean_and_std_of_the_folds(
     fixture_db: duckdb.DuckDBPyConnection,
 ) -> None:
@@ -226,6 +235,7 @@ def test_metric_summaries_are_mean_and_std_of_the_folds(
     assert mismatches == 0
 
 
+@pytest.mark.dbt_fixture
 def test_training_is_deterministic(
     fixture_db: duckdb.DuckDBPyConnection, models_root: Path, tmp_path: Path
 ) -> None:
@@ -241,6 +251,7 @@ def test_training_is_deterministic(
         pd.testing.assert_frame_equal(first, second, check_exact=True)
 
 
+@pytest.mark.dbt_fixture
 def test_incoming_rows_are_quarantined_with_their_reasons(
     fixture_db: duckdb.DuckDBPyConnection,
 ) -> None:
@@ -257,6 +268,7 @@ def test_incoming_rows_are_quarantined_with_their_reasons(
     assert scalar(fixture_db, "select count(*) from ml.new_track_predictions") == 3
 
 
+@pytest.mark.unit
 def test_cli_validation_agrees_with_the_warehouse_rules() -> None:
     validated = scoring.validate_new_tracks(scoring.read_new_tracks(NEW_TRACKS))
     rejected = validated[~validated["is_accepted"]]
@@ -271,6 +283,7 @@ def test_cli_validation_agrees_with_the_warehouse_rules() -> None:
     assert np.isnan(undetected["tempo"]) and np.isnan(undetected["time_signature"])
 
 
+@pytest.mark.unit
 def test_cli_validation_reads_lines_like_the_warehouse(tmp_path: Path) -> None:
     """predict reads with the warehouse's reader: a malformed line is a rejected row with
     its own number, later rows keep theirs, and NaN / inf are not numbers."""
@@ -289,6 +302,7 @@ def test_cli_validation_reads_lines_like_the_warehouse(tmp_path: Path) -> None:
     assert validated["rejection_reasons"].iloc[2] == "unparseable_number:tempo"
 
 
+@pytest.mark.dbt_fixture
 def test_cli_prints_what_the_build_stored(
     fixture_build: tuple[Path, DbtResult],
     fixture_db: duckdb.DuckDBPyConnection,
@@ -313,6 +327,7 @@ def test_cli_prints_what_the_build_stored(
         assert all(reason in result.stderr for reason in reasons)
 
 
+@pytest.mark.dbt_fixture
 @pytest.mark.parametrize(
     ("content", "message"),
     [
@@ -340,6 +355,7 @@ def test_cli_explains_a_malformed_file(
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.dbt_fixture
 def test_cli_without_models_says_how_to_get_them(
     fixture_build: tuple[Path, DbtResult], tmp_path: Path
 ) -> None:
@@ -348,6 +364,7 @@ def test_cli_without_models_says_how_to_get_them(
     assert "no trained models" in result.stderr and "make build" in result.stderr
 
 
+@pytest.mark.dbt_fixture
 def test_cli_without_a_warehouse_says_how_to_get_one(models_root: Path, tmp_path: Path) -> None:
     """The run to use comes from the warehouse: none there, no guess at a models folder."""
     missing = tmp_path / "none.duckdb"
@@ -367,6 +384,7 @@ def copied_runs(
     return copied, artifacts.run_dir(copied, artifacts.ML, run_id)
 
 
+@pytest.mark.dbt_fixture
 def test_cli_uses_the_run_the_warehouse_names(
     fixture_build: tuple[Path, DbtResult], copied_runs: tuple[Path, Path]
 ) -> None:
@@ -382,6 +400,7 @@ def test_cli_uses_the_run_the_warehouse_names(
     assert "models: run ffffffffffff " in named.stdout, named.stderr
 
 
+@pytest.mark.dbt_fixture
 def test_cli_refuses_models_saved_by_other_code(
     fixture_build: tuple[Path, DbtResult], copied_runs: tuple[Path, Path]
 ) -> None:
@@ -392,6 +411,7 @@ def test_cli_refuses_models_saved_by_other_code(
     assert "another version of models_ml" in result.stderr and "make build" in result.stderr
 
 
+@pytest.mark.dbt_fixture
 def test_cli_refuses_a_damaged_run_folder(
     fixture_build: tuple[Path, DbtResult], copied_runs: tuple[Path, Path]
 ) -> None:
@@ -447,6 +467,7 @@ def table_digests(warehouse: Path, schema: str) -> dict[str, tuple[int, str]]:
         }
 
 
+@pytest.mark.dbt_fixture
 def test_a_second_build_reuses_the_runs_and_fits_nothing(
     fixture_build: tuple[Path, DbtResult],
     fixture_db: duckdb.DuckDBPyConnection,
@@ -468,6 +489,7 @@ def test_a_second_build_reuses_the_runs_and_fits_nothing(
     assert scalar(fixture_db, "select is_reused from intermediate.int_ml_models_trained") is False
 
 
+@pytest.mark.dbt_fixture
 def test_a_reused_build_publishes_the_same_ml_tables(
     fixture_build: tuple[Path, DbtResult], second_build: tuple[Path, DbtResult]
 ) -> None:
@@ -476,6 +498,7 @@ def test_a_reused_build_publishes_the_same_ml_tables(
     assert table_digests(second_build[0], "ml") == first
 
 
+@pytest.mark.dbt_fixture
 def test_the_refresh_var_and_full_refresh_force_training(
     second_build: tuple[Path, DbtResult], tmp_path: Path
 ) -> None:

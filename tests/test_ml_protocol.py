@@ -18,6 +18,8 @@ from models_ml.features import fold_matrices
 from models_ml.metrics import label_ranks, macro_ovr_auc, top_k
 from models_ml.splits import assign_folds, check_grouping, fold_indices
 
+pytestmark = pytest.mark.unit
+
 
 def artist_groups(n_rows: int = 600, n_artists: int = 97, seed: int = 0) -> pd.Series:
     rng = np.random.default_rng(seed)
@@ -39,7 +41,9 @@ def test_no_group_spans_two_folds() -> None:
 def test_train_and_test_never_share_a_group() -> None:
     groups = artist_groups()
     folds = assign_folds(groups, 5, seed=1)
-    for _, train, test in fold_indices(folds):
+    splits = list(fold_indices(folds))
+    assert len(splits) == 5
+    for _, train, test in splits:
         assert set(groups.iloc[train]).isdisjoint(set(groups.iloc[test]))
         assert len(train) + len(test) == len(groups)
 

@@ -38,6 +38,8 @@ from models_ml.raw_csv import (
     read_records,
 )
 
+pytestmark = pytest.mark.unit
+
 BOM = b"\xef\xbb\xbf"
 
 

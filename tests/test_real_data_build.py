@@ -178,9 +178,9 @@ def test_documented_columns_match_built_columns(
     real_build: tuple[Path, Path, DbtResult], real_db: duckdb.DuckDBPyConnection
 ) -> None:
     manifest = json.loads((real_build[1] / "target" / "manifest.json").read_text())
-    for node in manifest["nodes"].values():
-        if node["resource_type"] != "model":
-            continue
+    models = [node for node in manifest["nodes"].values() if node["resource_type"] == "model"]
+    assert models
+    for node in models:
         built = [
             name
             for (name,) in real_db.execute(

@@ -36,6 +36,8 @@ from tests.support import (
     writer_holding,
 )
 
+pytestmark = pytest.mark.dbt_fixture
+
 #: The warehouse layers only: enough to exercise the swap in ~30 s.
 WAREHOUSE_ONLY = ["--exclude", "int_ml_models_trained+"]
 

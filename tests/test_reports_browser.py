@@ -3,34 +3,25 @@ network off; every chart must draw, the console must stay clean, nothing may be 
 from outside the machine, and names containing HTML must show as text.
 
 Needs Debian's chromium and chromium-driver (`.ci/run` installs them). Without them these
-tests fail with the install hint; SPOTIFY_SKIP_BROWSER_TESTS=1 skips them on purpose.
+tests fail with the install hint, unless SPOTIFY_SKIP_BROWSER_TESTS=1 (tests/conftest.py).
 """
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from reports.browser import BrowserUnavailableError, check_site, find_chromium
+from reports.browser import check_site
 from reports.build import BuildResult
 from reports.pages import REPORTS
 from tests.support import visible_text
+
+pytestmark = pytest.mark.browser
 
 SCREENSHOTS = ("index.png", "genres.png", "trends.png")
 HTML_TRACK_NAME = "<script>alert(1)</script> & \"Quotes\" 'n' Ampersands"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def chromium() -> None:
-    if os.environ.get("SPOTIFY_SKIP_BROWSER_TESTS") == "1":
-        pytest.skip("SPOTIFY_SKIP_BROWSER_TESTS=1")
-    try:
-        find_chromium()
-    except BrowserUnavailableError as error:
-        pytest.fail(str(error))
-
-
+@pytest.mark.dbt_fixture
 def test_fixture_site_renders_offline_with_a_clean_console(fixture_site: BuildResult) -> None:
     results = check_site(fixture_site.output)
     assert len(results) == len(fixture_site.pages)
@@ -42,6 +33,7 @@ def test_fixture_site_renders_offline_with_a_clean_console(fixture_site: BuildRe
         assert shot.stat().st_size > 10_000, shot
 
 
+@pytest.mark.dbt_fixture
 def test_html_in_a_track_name_shows_as_text(fixture_site: BuildResult) -> None:
     text = visible_text(fixture_site.output, "tracks.html", search="Ampersands")
     assert HTML_TRACK_NAME in text
@@ -60,6 +52,7 @@ def test_real_site_renders_offline(real_site: BuildResult) -> None:
         path for path in real_site.pages if path.startswith("genres/playlist_genre/")
     ]
     results = check_site(real_site.output, pages)
+    assert len(results) == len(pages)
     failing = {result.page: result.problems for result in results if not result.ok}
     assert not failing
     assert all(result.rendered_chart_count == result.chart_count for result in results)

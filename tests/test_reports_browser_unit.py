@@ -8,14 +8,13 @@ must fail for that reason, next to a good page that must pass.
 All browser pages are checked in one session (one module-scoped ``check_site`` call), which
 also proves that what one page does is reported on that page and not on the next one.
 
-Chromium missing is a test failure, not a skip, so a CI run without a browser cannot go green
-by accident; set SPOTIFY_SKIP_BROWSER_TESTS=1 to skip these tests on purpose.
+The tests that open pages are marked ``browser``; tests/conftest.py decides what happens when
+Chromium is missing (a failure, unless SPOTIFY_SKIP_BROWSER_TESTS=1). The others are unit tests.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -28,7 +27,6 @@ from reports.browser import (
     format_report,
 )
 
-SKIP_VARIABLE = "SPOTIFY_SKIP_BROWSER_TESTS"
 RENDER_TIMEOUT = 3.0  # pages whose charts never draw wait this long; keep it short
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -43,16 +41,6 @@ GOOD_SPEC = {
 }
 #: Vega-Lite rejects an unknown mark type, so vega-embed never draws this one.
 BROKEN_SPEC = {**GOOD_SPEC, "mark": "no-such-mark"}
-
-
-def require_chromium() -> None:
-    """Fail with the install hint when Chromium is missing; skip only when asked to."""
-    try:
-        find_chromium()
-    except BrowserUnavailableError as error:
-        if os.environ.get(SKIP_VARIABLE) == "1":
-            pytest.skip(f"{SKIP_VARIABLE}=1 and no browser: {error}")
-        pytest.fail(f"{error} (or set {SKIP_VARIABLE}=1 to skip the browser tests)", pytrace=False)
 
 
 @pytest.fixture(scope="module")
@@ -111,12 +99,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, vega_bundle: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def browser() -> None:
-    require_chromium()
-
-
-@pytest.fixture(scope="module")
-def results(browser: None, site: Path) -> dict[str, PageResult]:
+def results(chromium: tuple[Path, Path], site: Path) -> dict[str, PageResult]:
     """Every page of the synthetic site, checked in one browser session."""
     checked = check_site(
         site,
@@ -127,12 +110,14 @@ def results(browser: None, site: Path) -> dict[str, PageResult]:
     return {result.page: result for result in checked}
 
 
+@pytest.mark.browser
 def test_every_html_page_is_checked_in_sorted_order(site: Path, results: dict[str, PageResult]):
     expected = sorted(path.relative_to(site).as_posix() for path in site.rglob("*.html"))
     assert list(results) == expected
     assert "drill/track_genre/pop.html" in results
 
 
+@pytest.mark.browser
 def test_good_chart_page_passes_with_screenshot(site: Path, results: dict[str, PageResult]):
     good = results["index.html"]
     assert good.ok, good
@@ -144,6 +129,7 @@ def test_good_chart_page_passes_with_screenshot(site: Path, results: dict[str, P
     assert len(data) > 1000
 
 
+@pytest.mark.browser
 def test_drill_down_page_passes(results: dict[str, PageResult]):
     nested = results["drill/track_genre/pop.html"]
     assert nested.ok, nested
@@ -151,6 +137,7 @@ def test_drill_down_page_passes(results: dict[str, PageResult]):
     assert nested.screenshot is None  # not in screenshot_pages
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize("name", ["broken_spec.html", "unfilled_chart.html"])
 def test_chart_that_never_draws_fails(results: dict[str, PageResult], name: str):
     result = results[name]
@@ -159,18 +146,21 @@ def test_chart_that_never_draws_fails(results: dict[str, PageResult], name: str)
     assert "0/1 charts rendered" in result.problems
 
 
+@pytest.mark.browser
 def test_request_to_the_internet_is_reported_although_offline(results: dict[str, PageResult]):
     result = results["external_image.html"]
     assert not result.ok
     assert result.external_requests == ("https://example.com/x.png",)
 
 
+@pytest.mark.browser
 def test_console_error_is_reported(results: dict[str, PageResult]):
     result = results["console_error.html"]
     assert not result.ok
     assert any("boom" in error for error in result.console_errors), result.console_errors
 
 
+@pytest.mark.browser
 def test_uncaught_error_is_reported(results: dict[str, PageResult]):
     result = results["uncaught.html"]
     assert not result.ok
@@ -179,23 +169,27 @@ def test_uncaught_error_is_reported(results: dict[str, PageResult]):
     assert result.screenshot is not None and result.screenshot.stat().st_size > 0
 
 
+@pytest.mark.browser
 def test_alert_is_reported(results: dict[str, PageResult]):
     result = results["alert.html"]
     assert not result.ok
     assert result.alerts == ("1",)
 
 
+@pytest.mark.browser
 def test_real_dialog_is_reported_and_dismissed(results: dict[str, PageResult]):
     result = results["alert_real.html"]
     assert not result.ok
     assert result.alerts == ("from-a-frame",)
 
 
+@pytest.mark.browser
 def test_errors_stay_with_the_page_that_raised_them(results: dict[str, PageResult]):
     assert any("late-boom" in error for error in results["late_error.html"].console_errors)
     assert results["late_error_next.html"].ok, results["late_error_next.html"]
 
 
+@pytest.mark.browser
 def test_report_names_each_failing_page_once(results: dict[str, PageResult]):
     report = format_report(list(results.values())).splitlines()
     failing = sorted(name for name, result in results.items() if not result.ok)
@@ -203,6 +197,7 @@ def test_report_names_each_failing_page_once(results: dict[str, PageResult]):
     assert report[-1].startswith(f"{len(results)} pages checked, {len(failing)} failed")
 
 
+@pytest.mark.unit
 def test_format_report_without_a_browser():
     ok = PageResult("index.html", 2, 2, (), (), (), None)
     bad = PageResult(
@@ -218,12 +213,14 @@ def test_format_report_without_a_browser():
     ]
 
 
+@pytest.mark.unit
 def test_missing_page_is_an_error_not_a_result(tmp_path: Path):
     (tmp_path / "index.html").write_text(page("<p>x</p>"), encoding="utf-8")
     with pytest.raises(FileNotFoundError, match=r"quality\.html"):
         check_site(tmp_path, pages=["index.html", "quality.html"])
 
 
+@pytest.mark.unit
 def test_missing_chromium_names_the_debian_packages(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
@@ -233,6 +230,7 @@ def test_missing_chromium_names_the_debian_packages(
     assert "CHROMIUM_BINARY" in str(raised.value)
 
 
+@pytest.mark.unit
 def test_missing_chromedriver_names_the_debian_packages(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):

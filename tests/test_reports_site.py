@@ -73,6 +73,7 @@ def parse(path: Path) -> _Elements:
     return parser
 
 
+@pytest.mark.dbt_fixture
 def test_every_page_exists(
     fixture_site: BuildResult, fixture_db: duckdb.DuckDBPyConnection
 ) -> None:
@@ -81,6 +82,7 @@ def test_every_page_exists(
     genres = fixture_db.execute(
         "select taxonomy, count(*) from marts.mart_genre_popularity group by 1 order by 1"
     ).fetchall()
+    assert genres
     for taxonomy, count in genres:
         pages = list((fixture_site.output / "genres" / taxonomy).glob("*.html"))
         assert len(pages) == count, taxonomy
@@ -88,6 +90,7 @@ def test_every_page_exists(
     assert (fixture_site.output / MARKER).is_file()
 
 
+@pytest.mark.dbt_fixture
 def test_index_numbers_match_direct_sql(
     fixture_site: BuildResult, fixture_db: duckdb.DuckDBPyConnection
 ) -> None:
@@ -127,6 +130,7 @@ def test_index_numbers_match_direct_sql(
         "select scenario, value from ml.model_metrics where task = 'popularity' "
         "and model = 'best' and statistic = 'mean' and metric = 'r2'"
     ).fetchall()
+    assert len(r2) == 2
     for scenario, value in r2:
         assert shown[f"popularity_{scenario}_r2"].startswith(f"R² {value:.2f} ")
     built_at = scalar(fixture_db, "select built_at_utc from operations.warehouse_builds")
@@ -137,8 +141,11 @@ def all_pages(site: BuildResult) -> list[Path]:
     return sorted(site.output.rglob("*.html"))
 
 
+@pytest.mark.dbt_fixture
 def test_pages_load_nothing_over_the_network_and_links_resolve(fixture_site: BuildResult) -> None:
-    for page in all_pages(fixture_site):
+    pages = all_pages(fixture_site)
+    assert pages
+    for page in pages:
         for tag, attributes in parse(page).tags:
             for attribute in ("src", "href"):
                 target = attributes.get(attribute)
@@ -150,20 +157,25 @@ def test_pages_load_nothing_over_the_network_and_links_resolve(fixture_site: Bui
                     assert (page.parent / local).resolve().is_file(), (page, target)
 
 
+@pytest.mark.dbt_fixture
 def test_pages_stay_light(fixture_site: BuildResult) -> None:
     sizes = {page.name: page.stat().st_size for page in all_pages(fixture_site)}
     assert max(sizes.values()) < MAX_PAGE_BYTES, sizes
     assert fixture_site.largest_page_bytes == max(sizes.values())
 
 
+@pytest.mark.dbt_fixture
 def test_vega_javascript_is_inlined_once_per_page_with_charts(fixture_site: BuildResult) -> None:
-    for page in all_pages(fixture_site):
+    pages = all_pages(fixture_site)
+    assert pages
+    for page in pages:
         text = page.read_text(encoding="utf-8")
         charts = text.count('class="chart"')
         bundles = text.count("/* Vega, Vega-Lite and Vega-Embed, inlined")
         assert bundles == (1 if charts else 0), page
 
 
+@pytest.mark.dbt_fixture
 def test_html_in_names_is_text_never_markup(fixture_site: BuildResult) -> None:
     pages = {page: page.read_text(encoding="utf-8") for page in all_pages(fixture_site)}
     for page, text in pages.items():
@@ -177,6 +189,7 @@ def test_html_in_names_is_text_never_markup(fixture_site: BuildResult) -> None:
     assert "Tom &amp; Jerry &lt;b&gt;&#34;The Band&#34;&lt;/b&gt;" in tracks
 
 
+@pytest.mark.dbt_fixture
 def test_every_page_lists_its_queries(fixture_site: BuildResult) -> None:
     for page in TOP_LEVEL_PAGES:
         html = (fixture_site.output / page).read_text(encoding="utf-8")
@@ -185,6 +198,7 @@ def test_every_page_lists_its_queries(fixture_site: BuildResult) -> None:
         assert listed <= set(all_query_names())
 
 
+@pytest.mark.dbt_fixture
 def test_exposures_declare_what_each_report_reads(fixture_build: tuple[Path, DbtResult]) -> None:
     manifest = json.loads((fixture_build[0].parent / "target" / "manifest.json").read_text())
     exposures = {
@@ -204,6 +218,7 @@ def test_exposures_declare_what_each_report_reads(fixture_build: tuple[Path, Dbt
         assert exposures.get(exposure) == read, (page, exposure)
 
 
+@pytest.mark.dbt_fixture
 def test_refuses_to_replace_a_folder_it_did_not_write(
     fixture_build: tuple[Path, DbtResult], tmp_path: Path
 ) -> None:
@@ -213,6 +228,7 @@ def test_refuses_to_replace_a_folder_it_did_not_write(
     assert (tmp_path / "notes.txt").read_text() == "keep me"
 
 
+@pytest.mark.unit
 def test_missing_warehouse_names_what_to_run(tmp_path: Path) -> None:
     result = run_module(
         "reports",
@@ -228,6 +244,7 @@ def test_missing_warehouse_names_what_to_run(tmp_path: Path) -> None:
     assert not (tmp_path / "site").exists()
 
 
+@pytest.mark.dbt_fixture
 def test_locked_warehouse_says_who_holds_it(
     fixture_build: tuple[Path, DbtResult], tmp_path: Path
 ) -> None:
@@ -242,6 +259,7 @@ def test_locked_warehouse_says_who_holds_it(
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.dbt_fixture
 def test_cli_prints_the_index_path(fixture_build: tuple[Path, DbtResult], tmp_path: Path) -> None:
     result = run_module(
         "reports", "build", "--warehouse", str(fixture_build[0]), "--output", str(tmp_path / "site")
@@ -307,6 +325,7 @@ def changed_site(
     return site.output, least_popular
 
 
+@pytest.mark.dbt_fixture
 def test_insight_sentences_follow_the_data(
     fixture_site: BuildResult, changed_site: tuple[Path, str]
 ) -> None:
@@ -321,6 +340,7 @@ def test_insight_sentences_follow_the_data(
     assert any(f"{promoted} has the lowest" in s for s in before)
 
 
+@pytest.mark.dbt_fixture
 def test_missing_ml_tables_show_no_data_not_errors(changed_site: tuple[Path, str]) -> None:
     site, _ = changed_site
     model_card = (site / "model.html").read_text(encoding="utf-8")

@@ -103,6 +103,7 @@ def the_run_folder(root: Path) -> Path:
     return folder
 
 
+@pytest.mark.dbt_fixture
 def test_the_same_inputs_reuse_the_run_without_fitting(
     tracks: pd.DataFrame, trained: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -120,6 +121,7 @@ def test_the_same_inputs_reuse_the_run_without_fitting(
     assert {path.name: sha256(path) for path in folder.iterdir()} == before
 
 
+@pytest.mark.dbt_fixture
 @pytest.mark.parametrize(
     "change",
     ["one raw value", "one setting", "forced"],
@@ -149,6 +151,7 @@ def test_new_inputs_or_forcing_train_again(
     assert manifest is not None, problem
 
 
+@pytest.mark.dbt_fixture
 @pytest.mark.parametrize(
     "damage", ["truncated parquet", "edited parquet", "missing bundle", "no manifest"]
 )
@@ -179,6 +182,7 @@ def test_a_damaged_run_folder_is_trained_again_never_half_used(
     assert read_run_table(folder, "genre_predictions").shape[0] > 0
 
 
+@pytest.mark.unit
 def test_a_code_change_is_a_new_run_id(tmp_path: Path) -> None:
     """A copy of models_ml with one edited comment, imported in a fresh interpreter, names
     runs differently; with the code unchanged it names them the same."""
@@ -217,6 +221,7 @@ def test_a_code_change_is_a_new_run_id(tmp_path: Path) -> None:
     assert run_id("discovery") != here["discovery"]
 
 
+@pytest.mark.unit
 def test_library_versions_name_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
     key = artifacts.RunKey.current(artifacts.ML, "data", "settings")
     monkeypatch.setattr(
@@ -227,6 +232,7 @@ def test_library_versions_name_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "scikit-learn" in key.versions and "numpy" in key.versions
 
 
+@pytest.mark.unit
 def test_only_the_newest_runs_and_the_protected_one_are_kept(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -244,6 +250,7 @@ def test_only_the_newest_runs_and_the_protected_one_are_kept(
     assert kept == ["a" * 12, "b" * 12, "d" * 12, "e" * 12]
 
 
+@pytest.mark.dbt_fixture
 def test_discovery_reuses_its_run_and_rebuilds_a_damaged_one(
     discovery_frames: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
     tmp_path: Path,
@@ -280,10 +287,12 @@ def test_discovery_reuses_its_run_and_rebuilds_a_damaged_one(
     assert lines[-1].endswith("done")
 
 
+@pytest.mark.unit
 def test_the_discovery_package_exports_run_discovery() -> None:
     assert discovery_package.run_discovery is discovery_run.run_discovery
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("var", "flag", "expected"),
     [
@@ -302,11 +311,13 @@ def test_refresh_is_forced_by_the_var_or_full_refresh(
     assert refresh_forced(var, flag) is expected
 
 
+@pytest.mark.unit
 def test_a_bad_refresh_var_is_named() -> None:
     with pytest.raises(ValueError, match="var ml_refresh must be true or false, not 'maybe'"):
         refresh_forced('"maybe"')
 
 
+@pytest.mark.unit
 def test_progress_lines_estimate_the_time_left() -> None:
     now = [0.0]
     lines = Lines()
@@ -324,6 +335,7 @@ def test_progress_lines_estimate_the_time_left() -> None:
     assert lines[-1] == "ML 4/4 fits · c · 1m40s elapsed · done"
 
 
+@pytest.mark.unit
 def test_progress_lines_are_rate_limited_but_the_last_is_always_shown() -> None:
     now = [0.0]
     lines = Lines()
@@ -334,6 +346,7 @@ def test_progress_lines_are_rate_limited_but_the_last_is_always_shown() -> None:
     assert [line.split(" · ")[1] for line in lines] == ["step at 1.0", "step at 3.0"]
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("seconds", "text"), [(0.4, "0s"), (59.6, "1m00s"), (65, "1m05s"), (3725, "1h02m")]
 )
@@ -341,6 +354,7 @@ def test_durations_read_short(seconds: float, text: str) -> None:
     assert duration(seconds) == text
 
 
+@pytest.mark.dbt_fixture
 def test_the_runs_command_lists_and_clears_the_kept_runs(trained: Path, tmp_path: Path) -> None:
     root = copy_models(trained, tmp_path)
     run_id = the_run_folder(root).name

@@ -7,7 +7,11 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
 from models_ml import stage_times
+
+pytestmark = pytest.mark.unit
 
 RUN_RESULTS = {
     "elapsed_time": 600.0,

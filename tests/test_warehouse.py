@@ -16,6 +16,8 @@ from spotify_warehouse.warehouse import (
     warehouse_path,
 )
 
+pytestmark = pytest.mark.unit
+
 
 def test_path_defaults_to_data_warehouse(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SPOTIFY_WAREHOUSE_PATH", raising=False)

@@ -42,7 +42,7 @@ final as (
         {{- column_list(audio_feature_columns()) }}
         {{ nullify_undetected_tempo() }},
         rejection_reasons,
-        rejection_reasons is null as is_accepted,
+        rejection_reasons is null        as is_accepted,
         malformed_detail,
         raw_line,
         raw_values

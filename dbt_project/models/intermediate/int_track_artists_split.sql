@@ -29,7 +29,7 @@ first_mentions as (
 final as (
     select
         track_id,
-        {{ dbt.hash('artist_name') }}                                                     as artist_id,
+        {{ dbt.hash('artist_name') }}                                                       as artist_id,
         artist_name,
         cast(row_number() over (partition by track_id order by artist_position) as integer) as artist_position
     from first_mentions

@@ -31,7 +31,7 @@ spotify_ranked as (
     select
         *,
         row_number() over (partition by track_id order by popularity desc, source_row_number) as row_rank,
-        count(*) over (partition by track_id)                                                  as row_count
+        count(*) over (partition by track_id)                                                 as row_count
     from spotify_rows
 ),
 
@@ -39,7 +39,7 @@ playlist_ranked as (
     select
         *,
         row_number() over (partition by track_id order by popularity desc, source_row_number) as row_rank,
-        count(*) over (partition by track_id)                                                  as row_count
+        count(*) over (partition by track_id)                                                 as row_count
     from playlist_rows
 ),
 
@@ -67,26 +67,26 @@ popularity_conflicts as (
 
 merged as (
     select
-        coalesce(s.track_id, p.track_id)                                   as track_id,
-        coalesce(s.track_name, p.track_name)                               as track_name,
-        coalesce(s.album_name, p.album_name)                               as album_name,
+        coalesce(s.track_id, p.track_id)                                             as track_id,
+        coalesce(s.track_name, p.track_name)                                         as track_name,
+        coalesce(s.album_name, p.album_name)                                         as album_name,
         p.album_id,
-        coalesce(s.artist_names, p.artist_name)                            as artist_names,
-        coalesce(s.popularity, p.popularity)                               as popularity,
-        case when s.track_id is not null then 'tracks' else 'playlists' end as popularity_source,
+        coalesce(s.artist_names, p.artist_name)                                      as artist_names,
+        coalesce(s.popularity, p.popularity)                                         as popularity,
+        case when s.track_id is not null then 'tracks' else 'playlists' end          as popularity_source,
         s.is_explicit,
         {%- for column in feature_columns %}
         case when s.track_id is not null then s.{{ column }} else p.{{ column }} end as {{ column }},
         {%- endfor %}
         s.time_signature,
-        coalesce(s.is_time_signature_undetected, false)                    as is_time_signature_undetected,
+        coalesce(s.is_time_signature_undetected, false)                              as is_time_signature_undetected,
         p.release_date,
         p.release_date_precision,
         p.release_year,
-        s.track_id is not null                                             as in_tracks_file,
-        p.track_id is not null                                             as in_playlists_file,
-        coalesce(s.row_count, 0)                                           as tracks_file_row_count,
-        coalesce(p.row_count, 0)                                           as playlists_file_row_count
+        s.track_id is not null                                                       as in_tracks_file,
+        p.track_id is not null                                                       as in_playlists_file,
+        coalesce(s.row_count, 0)                                                     as tracks_file_row_count,
+        coalesce(p.row_count, 0)                                                     as playlists_file_row_count
     from spotify_tracks as s
     full outer join playlist_tracks as p
         on s.track_id = p.track_id

@@ -29,8 +29,8 @@ playlist_rows as (
 playlist_stats as (
     select
         playlist_id,
-        count(distinct track_id)        as track_count,
-        count(distinct playlist_genre)  as genre_count
+        count(distinct track_id)       as track_count,
+        count(distinct playlist_genre) as genre_count
     from playlist_rows
     group by playlist_id
 ),

@@ -27,21 +27,21 @@ final as (
         tracks.artist_names,
         artist_summary.primary_artist_id,
         artist_summary.primary_artist_name,
-        cast(artist_summary.artist_count as integer)                             as artist_count,
+        cast(artist_summary.artist_count as integer)               as artist_count,
         tracks.is_explicit,
-        cast(tracks.duration_ms as bigint)                                       as duration_ms,
-        cast(tracks.duration_sec as {{ double_type() }})                         as duration_sec,
+        cast(tracks.duration_ms as bigint)                         as duration_ms,
+        cast(tracks.duration_sec as {{ double_type() }})           as duration_sec,
         tracks.release_date,
         tracks.release_date_precision,
         tracks.release_year,
         tracks.popularity,
-        tracks.popularity >= {{ var('hit_popularity_threshold') }}               as is_hit,
+        tracks.popularity >= {{ var('hit_popularity_threshold') }} as is_hit,
         tracks.popularity_source,
         tracks.has_conflicting_popularity,
         tracks.in_tracks_file,
         tracks.in_playlists_file,
-        cast(tracks.tracks_file_row_count as integer)                            as tracks_file_row_count,
-        cast(tracks.playlists_file_row_count as integer)                         as playlists_file_row_count
+        cast(tracks.tracks_file_row_count as integer)              as tracks_file_row_count,
+        cast(tracks.playlists_file_row_count as integer)           as playlists_file_row_count
     from tracks
     left join artist_summary
         on tracks.track_id = artist_summary.track_id

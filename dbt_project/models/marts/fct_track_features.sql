@@ -20,9 +20,9 @@ final as (
     select
         tracks.track_id,
         tracks.popularity,
-        tracks.popularity >= {{ var('hit_popularity_threshold') }} as is_hit,
+        tracks.popularity >= {{ var('hit_popularity_threshold') }}      as is_hit,
         tracks.is_explicit,
-        cast(tracks.duration_sec as {{ double_type() }})           as duration_sec,
+        cast(tracks.duration_sec as {{ double_type() }})                as duration_sec,
         tracks.danceability,
         tracks.energy,
         tracks.key,

@@ -14,8 +14,9 @@ pair_stats as (
     select
         {%- for x in features %}{% set i = loop.index %}
         {%- for y in features if loop.index >= i %}
-        corr({{ x }}, {{ y }}) as r__{{ x }}__{{ y }},
-        sum(case when {{ x }} is not null and {{ y }} is not null then 1 else 0 end) as n__{{ x }}__{{ y }}{{ ',' if not (loop.last and i == features | length) }}
+        corr({{ x }}, {{ y }})                                                       as r__{{ x }}__{{ y }},
+        sum(case when {{ x }} is not null and {{ y }} is not null then 1 else 0 end) as n__{{ x }}__{{ y }}
+        {{- ',' if not (loop.last and i == features | length) }}
         {%- endfor %}
         {%- endfor %}
     from tracks
@@ -26,8 +27,8 @@ pairs as (
     {%- for y in features %}
     {%- set stat = x ~ '__' ~ y if loop.index >= i else y ~ '__' ~ x %}
     select
-        '{{ x }}' as feature_x,
-        '{{ y }}' as feature_y,
+        '{{ x }}'     as feature_x,
+        '{{ y }}'     as feature_y,
         r__{{ stat }} as pearson_r,
         n__{{ stat }} as pair_count
     from pair_stats
@@ -38,10 +39,10 @@ pairs as (
 
 final as (
     select
-        cast(feature_x as {{ dbt.type_string() }})  as feature_x,
-        cast(feature_y as {{ dbt.type_string() }})  as feature_y,
-        cast(pearson_r as {{ double_type() }}) as pearson_r,
-        cast(pair_count as integer) as pair_count
+        cast(feature_x as {{ dbt.type_string() }}) as feature_x,
+        cast(feature_y as {{ dbt.type_string() }}) as feature_y,
+        cast(pearson_r as {{ double_type() }})     as pearson_r,
+        cast(pair_count as integer)                as pair_count
     from pairs
 )
 

@@ -12,7 +12,8 @@ tracks as (
 
 bin_spine as (
     {%- for b in range(bins) %}
-    select {{ b }} as bin_index {% if not loop.last %}union all{% endif %}
+    select {{ b }} as bin_index {% if not loop.last %}
+    union all{% endif %}
     {%- endfor %}
 ),
 
@@ -28,9 +29,9 @@ feature_values as (
 feature_bounds as (
     select
         feature,
-        min(value)  as min_value,
-        max(value)  as max_value,
-        count(*)    as value_count
+        min(value) as min_value,
+        max(value) as max_value,
+        count(*)   as value_count
     from feature_values
     group by feature
 ),
@@ -60,12 +61,12 @@ bin_counts as (
 final as (
     select
         cast(feature_bounds.feature as {{ dbt.type_string() }})                                       as feature,
-        cast(bin_spine.bin_index as integer)                                          as bin_index,
+        cast(bin_spine.bin_index as integer)                                                          as bin_index,
         cast(feature_bounds.min_value + (feature_bounds.max_value - feature_bounds.min_value)
-            * bin_spine.bin_index / {{ bins }} as {{ double_type() }})               as bin_lower,
+            * bin_spine.bin_index / {{ bins }} as {{ double_type() }})                                as bin_lower,
         cast(feature_bounds.min_value + (feature_bounds.max_value - feature_bounds.min_value)
-            * (bin_spine.bin_index + 1) / {{ bins }} as {{ double_type() }})         as bin_upper,
-        cast(coalesce(bin_counts.track_count, 0) as integer)                          as track_count,
+            * (bin_spine.bin_index + 1) / {{ bins }} as {{ double_type() }})                          as bin_upper,
+        cast(coalesce(bin_counts.track_count, 0) as integer)                                          as track_count,
         cast(coalesce(bin_counts.track_count, 0) as {{ double_type() }}) / feature_bounds.value_count as track_share
     from feature_bounds
     cross join bin_spine

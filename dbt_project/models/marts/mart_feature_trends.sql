@@ -31,12 +31,12 @@ in_window as (
 measure_points as (
     {%- for measure in measures %}
     select
-        '{{ measure }}'                                  as feature,
+        '{{ measure }}'                           as feature,
         window_start_year,
         window_end_year,
         track_count,
-        cast(release_year as {{ double_type() }})        as x,
-        avg_{{ measure }}                                as y
+        cast(release_year as {{ double_type() }}) as x,
+        avg_{{ measure }}                         as y
     from in_window
     where avg_{{ measure }} is not null
     {%- if not loop.last %}

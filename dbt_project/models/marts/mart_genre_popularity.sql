@@ -24,13 +24,14 @@ genre_stats as (
     select
         taxonomy,
         genre,
-        count(*)                                                                         as track_count,
-        avg(cast(popularity as {{ double_type() }}))                                  as avg_popularity,
-        percentile_cont(0.5) within group (order by popularity)                          as median_popularity,
-        percentile_cont(0.9) within group (order by popularity)                          as p90_popularity,
+        count(*)                                                                                 as track_count,
+        avg(cast(popularity as {{ double_type() }}))                                             as avg_popularity,
+        percentile_cont(0.5) within group (order by popularity)                                  as median_popularity,
+        percentile_cont(0.9) within group (order by popularity)                                  as p90_popularity,
         avg(case when popularity >= {{ var('hit_popularity_threshold') }} then 1.0 else 0.0 end) as hit_share,
         {%- for feature in var('profile_features') %}
-        avg(cast({{ feature }} as {{ double_type() }}))                               as avg_{{ feature }}{{ ',' if not loop.last }}
+        avg(cast({{ feature }} as {{ double_type() }}))
+            as avg_{{ feature }}{{ ',' if not loop.last }}
         {%- endfor %}
     from genre_tracks
     group by taxonomy, genre
@@ -40,13 +41,13 @@ final as (
     select
         taxonomy,
         genre,
-        cast(track_count as integer)                                                 as track_count,
-        cast(avg_popularity as {{ double_type() }})                                  as avg_popularity,
-        cast(median_popularity as {{ double_type() }})                               as median_popularity,
-        cast(p90_popularity as {{ double_type() }})                                  as p90_popularity,
-        cast(hit_share as {{ double_type() }})                                       as hit_share,
+        cast(track_count as integer)                                                      as track_count,
+        cast(avg_popularity as {{ double_type() }})                                       as avg_popularity,
+        cast(median_popularity as {{ double_type() }})                                    as median_popularity,
+        cast(p90_popularity as {{ double_type() }})                                       as p90_popularity,
+        cast(hit_share as {{ double_type() }})                                            as hit_share,
         {%- for feature in var('profile_features') %}
-        cast(avg_{{ feature }} as {{ double_type() }})                               as avg_{{ feature }},
+        cast(avg_{{ feature }} as {{ double_type() }})                                    as avg_{{ feature }},
         {%- endfor %}
         cast(rank() over (partition by taxonomy order by avg_popularity desc) as integer) as popularity_rank
     from genre_stats

@@ -35,7 +35,7 @@ genre_year_stats as (
     select
         release_year,
         playlist_genre,
-        count(*)                                        as track_count,
+        count(*)                                     as track_count,
         avg(cast(popularity as {{ double_type() }})) as avg_popularity
     from year_genre_tracks
     group by release_year, playlist_genre
@@ -45,10 +45,10 @@ final as (
     select
         genre_year_stats.release_year,
         genre_year_stats.playlist_genre,
-        cast(genre_year_stats.track_count as integer)     as track_count,
-        cast(year_totals.year_track_count as integer)     as year_track_count,
+        cast(genre_year_stats.track_count as integer)                                            as track_count,
+        cast(year_totals.year_track_count as integer)                                            as year_track_count,
         cast(genre_year_stats.track_count as {{ double_type() }}) / year_totals.year_track_count as share_of_year,
-        cast(genre_year_stats.avg_popularity as {{ double_type() }}) as avg_popularity
+        cast(genre_year_stats.avg_popularity as {{ double_type() }})                             as avg_popularity
     from genre_year_stats
     inner join year_totals
         on genre_year_stats.release_year = year_totals.release_year

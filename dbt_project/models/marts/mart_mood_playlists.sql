@@ -38,7 +38,7 @@ range_hits as (
         avg(
             abs(feature_values.feature_value - (moods.min_value + moods.max_value) / 2)
             / ((moods.max_value - moods.min_value) / 2)
-        ) as centre_distance
+        )        as centre_distance
     from feature_values
     inner join moods
         on moods.feature = feature_values.feature
@@ -87,12 +87,12 @@ ranked as (
 final as (
     select
         mood,
-        cast(mood_rank as integer)                    as mood_rank,
+        cast(mood_rank as integer)                   as mood_rank,
         track_id,
         track_name,
         artist_names,
         popularity,
-        cast(centre_distance as {{ double_type() }})  as centre_distance,
+        cast(centre_distance as {{ double_type() }}) as centre_distance,
         mood_description
     from ranked
     where mood_rank <= {{ var('mood_playlist_size') }}

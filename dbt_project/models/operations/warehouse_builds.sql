@@ -7,10 +7,10 @@ with
 
 final as (
     select
-        cast('{{ invocation_id }}' as varchar)                             as invocation_id,
+        cast('{{ invocation_id }}' as varchar)                                  as invocation_id,
         cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp) as built_at_utc,
-        cast('{{ dbt_version }}' as varchar)                               as dbt_version,
-        cast('{{ target.name }}' as varchar)                               as target_name
+        cast('{{ dbt_version }}' as varchar)                                    as dbt_version,
+        cast('{{ target.name }}' as varchar)                                    as target_name
 )
 
 select * from final

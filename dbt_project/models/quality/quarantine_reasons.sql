@@ -27,11 +27,11 @@ final as (
         exploded.source_name,
         exploded.source_file,
         exploded.source_row_number,
-        cast(exploded.reason_position as integer)   as reason_position,
+        cast(exploded.reason_position as integer)                     as reason_position,
         exploded.reason,
-        {{ dbt.split_part('exploded.reason', "':'", 1) }} as rule_code,
+        {{ dbt.split_part('exploded.reason', "':'", 1) }}             as rule_code,
         nullif({{ dbt.split_part('exploded.reason', "':'", 2) }}, '') as column_name,
-        rules.description                           as rule_description
+        rules.description                                             as rule_description
     from exploded
     left join rules
         on {{ dbt.split_part('exploded.reason', "':'", 1) }} = rules.rule_code

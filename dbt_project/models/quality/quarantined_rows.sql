@@ -13,7 +13,7 @@ with
 rejected as (
     {%- for source_name, model in validated_models %}
     select
-        '{{ source_name }}' as source_name,
+        '{{ source_name }}'                           as source_name,
         source_file,
         source_row_number,
         source_line_number,

@@ -11,15 +11,15 @@ bounds as (
     select
         '{{ feature }}' as feature,
         {%- if feature in var('unit_interval_features') or feature == 'mode' %}
-        0.0 as lowest, 1.0 as highest
+        0.0             as lowest, 1.0 as highest
         {%- elif feature == 'loudness' %}
-        -60.0 as lowest, 5.0 as highest
+        -60.0           as lowest, 5.0 as highest
         {%- elif feature == 'tempo' %}
-        0.0 as lowest, 250.0 as highest
+        0.0             as lowest, 250.0 as highest
         {%- elif feature == 'time_signature' %}
-        3.0 as lowest, 7.0 as highest
+        3.0             as lowest, 7.0 as highest
         {%- else %}
-        0.0 as lowest, 7200.0 as highest
+        0.0             as lowest, 7200.0 as highest
         {%- endif %}
     {%- if not loop.last %}
     union all

@@ -16,7 +16,7 @@ predicted as (
     from {{ ref('genre_predictions') }}
     group by task, scenario, model
     union all
-    select 'popularity', scenario, model, count(*), count(distinct track_id)
+    select 'popularity' as task, scenario, model, count(*) as predictions, count(distinct track_id) as tracks
     from {{ ref('popularity_predictions') }}
     group by scenario, model
 ),

@@ -19,7 +19,7 @@ track_violations as (
 
 artist_violations as (
     select folds.run_id, folds.scenario, 'primary_artist' as grouping,
-        tracks.primary_artist_id as group_key, count(distinct folds.fold) as folds
+        tracks.primary_artist_id                          as group_key, count(distinct folds.fold) as folds
     from folds
     inner join {{ ref('dim_tracks') }} as tracks
         on folds.track_id = tracks.track_id

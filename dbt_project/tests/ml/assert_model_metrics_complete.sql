@@ -6,20 +6,20 @@ with
 expected_metrics as (
     select * from (values
         ('track_genre'), ('playlist_genre')
-    ) as tasks(task)
+    ) as tasks (task)
     cross join (values
         ('accuracy'), ('any_genre_accuracy'), ('top_3_accuracy'), ('top_5_accuracy'),
         ('macro_precision'), ('macro_recall'), ('macro_f1'), ('roc_auc_ovr_macro')
-    ) as metrics(metric)
+    ) as metrics (metric)
     union all
-    select 'popularity', metric from (values ('r2'), ('mae'), ('rmse')) as metrics(metric)
+    select 'popularity' as task, metric from (values ('r2'), ('mae'), ('rmse')) as metrics (metric)
 ),
 
 expected as (
     select expected_metrics.task, scenarios.scenario, models.model, expected_metrics.metric
     from expected_metrics
-    cross join (values ('catalog'), ('cold_start')) as scenarios(scenario)
-    cross join (values ('baseline'), ('reference_rf'), ('best')) as models(model)
+    cross join (values ('catalog'), ('cold_start')) as scenarios (scenario)
+    cross join (values ('baseline'), ('reference_rf'), ('best')) as models (model)
 ),
 
 present as (

@@ -9,9 +9,9 @@ leaders as (
 
 select
     leaders.genre,
-    leaders.genre_rank         as seed_rank,
-    leaders.track_name         as seed_track_name,
-    leaders.artist_names       as seed_artist_names,
+    leaders.genre_rank   as seed_rank,
+    leaders.track_name   as seed_track_name,
+    leaders.artist_names as seed_artist_names,
     neighbours.rank,
     tracks.track_name,
     tracks.artist_names,

@@ -12,8 +12,8 @@ top_features as (
 
 select
     shap.feature,
-    round(shap.shap_value, 3)                                                          as shap_value,
-    round(shap.feature_value, 4)                                                       as feature_value,
+    round(shap.shap_value, 3)                                                             as shap_value,
+    round(shap.feature_value, 4)                                                          as feature_value,
     round(percent_rank() over (partition by shap.feature order by shap.feature_value), 3) as value_percentile
 from ml.shap_values as shap
 inner join top_features on top_features.feature = shap.feature

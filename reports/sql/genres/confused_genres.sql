@@ -4,14 +4,14 @@ with
 
 mistakes as (
     select
-        task as taxonomy,
+        task         as taxonomy,
         actual_genre as genre,
         predicted_genre,
         track_count,
         share_of_actual,
         row_number() over (
             partition by task, actual_genre order by track_count desc, predicted_genre
-        ) as confusion_rank
+        )            as confusion_rank
     from ml.confusion_matrix
     where model = 'best'
       and scenario = 'cold_start'

@@ -26,7 +26,7 @@ distances as (
     select
         a.taxonomy,
         a.genre,
-        b.genre as other_genre,
+        b.genre                                                  as other_genre,
         sqrt(sum(power(coalesce(a.z, 0) - coalesce(b.z, 0), 2))) as distance
     from standardized as a
     inner join standardized as b

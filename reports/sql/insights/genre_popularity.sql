@@ -7,6 +7,6 @@ select
     genres.avg_popularity,
     genres.hit_share,
     (select avg(popularity) from marts.dim_tracks) as catalog_avg_popularity,
-    count(*) over (partition by genres.taxonomy)    as genre_count
+    count(*) over (partition by genres.taxonomy)   as genre_count
 from marts.mart_genre_popularity as genres
 order by genres.taxonomy, genres.popularity_rank

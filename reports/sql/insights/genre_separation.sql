@@ -40,7 +40,7 @@ extremes as (
         max(genre_mean)            as highest_mean,
         arg_min(genre, genre_mean) as lowest_genre,
         min(genre_mean)            as lowest_mean
-    from (select distinct feature, genre, genre_mean from with_means)
+    from (select distinct feature, genre, genre_mean from with_means) as genre_means
     group by feature
 )
 

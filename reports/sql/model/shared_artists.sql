@@ -15,8 +15,8 @@ artist_folds as (
 
 select
     scenario,
-    count(*)                                   as artist_count,
-    count(*) filter (where fold_count > 1)     as artists_in_several_folds
+    count(*)                               as artist_count,
+    count(*) filter (where fold_count > 1) as artists_in_several_folds
 from artist_folds
 group by scenario
 order by scenario

@@ -4,8 +4,8 @@ select
     reasons.rule_code,
     reasons.column_name,
     reasons.reason,
-    any_value(reasons.rule_description)                                          as rule_description,
-    count(*)                                                                     as row_count,
+    any_value(reasons.rule_description)                                                     as rule_description,
+    count(*)                                                                                as row_count,
     string_agg(cast(reasons.source_row_number as varchar), ', '
                order by reasons.source_row_number) filter (where reasons.example_rank <= 3) as example_rows
 from (

@@ -8,11 +8,11 @@ scores as (
 
 final as (
     select
-        cast(run_id as varchar)     as run_id,
-        cast(k as integer)          as k,
-        cast(silhouette as double)  as silhouette,
-        cast(inertia as double)     as inertia,
-        cast(is_chosen as boolean)  as is_chosen
+        cast(run_id as varchar)    as run_id,
+        cast(k as integer)         as k,
+        cast(silhouette as double) as silhouette,
+        cast(inertia as double)    as inertia,
+        cast(is_chosen as boolean) as is_chosen
     from scores
 )
 

@@ -11,16 +11,16 @@ profiles as (
 
 final as (
     select
-        cast(run_id as varchar)                          as run_id,
-        cast(cluster as integer)                         as cluster,
-        cast(cluster_name as varchar)                    as cluster_name,
-        cast(track_count as integer)                     as track_count,
-        cast(share as double)                            as share,
-        cast(distinguishing_features as varchar[])       as distinguishing_features,
-        cast(top_genres as varchar[])                    as top_genres,
-        cast(top_playlist_genres as varchar[])           as top_playlist_genres,
+        cast(run_id as varchar)                    as run_id,
+        cast(cluster as integer)                   as cluster,
+        cast(cluster_name as varchar)              as cluster_name,
+        cast(track_count as integer)               as track_count,
+        cast(share as double)                      as share,
+        cast(distinguishing_features as varchar[]) as distinguishing_features,
+        cast(top_genres as varchar[])              as top_genres,
+        cast(top_playlist_genres as varchar[])     as top_playlist_genres,
         {%- for feature in features %}
-        cast(avg_{{ feature }} as double)                as avg_{{ feature }}{{ "," if not loop.last }}
+        cast(avg_{{ feature }} as double)          as avg_{{ feature }}{{ "," if not loop.last }}
         {%- endfor %}
     from profiles
 )

@@ -10,12 +10,12 @@ components as (
 
 final as (
     select
-        cast(run_id as varchar)                    as run_id,
-        cast(method as varchar)                    as method,
-        cast(component as varchar)                 as component,
-        cast(explained_variance_share as double)   as explained_variance_share,
+        cast(run_id as varchar)                  as run_id,
+        cast(method as varchar)                  as method,
+        cast(component as varchar)               as component,
+        cast(explained_variance_share as double) as explained_variance_share,
         {%- for feature in features %}
-        cast(loading_{{ feature }} as double)      as loading_{{ feature }}{{ "," if not loop.last }}
+        cast(loading_{{ feature }} as double)    as loading_{{ feature }}{{ "," if not loop.last }}
         {%- endfor %}
     from components
 )

@@ -8,10 +8,10 @@ holdout as (
 
 final as (
     select
-        cast(run_id as varchar)       as run_id,
-        cast(playlist_id as varchar)  as playlist_id,
-        cast(track_id as varchar)     as track_id,
-        cast(is_held_out as boolean)  as is_held_out
+        cast(run_id as varchar)      as run_id,
+        cast(playlist_id as varchar) as playlist_id,
+        cast(track_id as varchar)    as track_id,
+        cast(is_held_out as boolean) as is_held_out
     from holdout
 )
 

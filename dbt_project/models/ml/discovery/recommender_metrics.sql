@@ -10,12 +10,12 @@ metrics as (
 
 final as (
     select
-        cast(run_id as varchar)           as run_id,
-        cast(segment as varchar)          as segment,
-        cast(method as varchar)           as method,
-        cast(metric as varchar)           as metric,
-        cast(value as double)             as value,
-        cast(playlist_count as integer)   as playlist_count
+        cast(run_id as varchar)         as run_id,
+        cast(segment as varchar)        as segment,
+        cast(method as varchar)         as method,
+        cast(metric as varchar)         as metric,
+        cast(value as double)           as value,
+        cast(playlist_count as integer) as playlist_count
     from metrics
 )
 

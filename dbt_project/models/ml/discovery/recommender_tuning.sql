@@ -8,14 +8,14 @@ tuning as (
 
 final as (
     select
-        cast(run_id as varchar)           as run_id,
-        cast(method as varchar)           as method,
-        cast(content_scoring as varchar)  as content_scoring,
-        cast(hybrid_weight as double)     as hybrid_weight,
-        cast(metric as varchar)           as metric,
-        cast(value as double)             as value,
-        cast(playlist_count as integer)   as playlist_count,
-        cast(is_chosen as boolean)        as is_chosen
+        cast(run_id as varchar)          as run_id,
+        cast(method as varchar)          as method,
+        cast(content_scoring as varchar) as content_scoring,
+        cast(hybrid_weight as double)    as hybrid_weight,
+        cast(metric as varchar)          as metric,
+        cast(value as double)            as value,
+        cast(playlist_count as integer)  as playlist_count,
+        cast(is_chosen as boolean)       as is_chosen
     from tuning
 )
 

@@ -8,11 +8,11 @@ neighbours as (
 
 final as (
     select
-        cast(run_id as varchar)            as run_id,
-        cast(track_id as varchar)          as track_id,
-        cast(rank as integer)              as rank,
-        cast(similar_track_id as varchar)  as similar_track_id,
-        cast(distance as double)           as distance
+        cast(run_id as varchar)           as run_id,
+        cast(track_id as varchar)         as track_id,
+        cast(rank as integer)             as rank,
+        cast(similar_track_id as varchar) as similar_track_id,
+        cast(distance as double)          as distance
     from neighbours
 )
 

@@ -8,10 +8,10 @@ clusters as (
 
 final as (
     select
-        cast(run_id as varchar)                as run_id,
-        cast(track_id as varchar)              as track_id,
-        cast(cluster as integer)               as cluster,
-        cast(distance_to_centre as double)     as distance_to_centre
+        cast(run_id as varchar)            as run_id,
+        cast(track_id as varchar)          as track_id,
+        cast(cluster as integer)           as cluster,
+        cast(distance_to_centre as double) as distance_to_centre
     from clusters
 )
 

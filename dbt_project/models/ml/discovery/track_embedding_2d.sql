@@ -8,11 +8,11 @@ embedding as (
 
 final as (
     select
-        cast(run_id as varchar)    as run_id,
-        cast(track_id as varchar)  as track_id,
-        cast(method as varchar)    as method,
-        cast(x as double)          as x,
-        cast(y as double)          as y
+        cast(run_id as varchar)   as run_id,
+        cast(track_id as varchar) as track_id,
+        cast(method as varchar)   as method,
+        cast(x as double)         as x,
+        cast(y as double)         as y
     from embedding
 )
 

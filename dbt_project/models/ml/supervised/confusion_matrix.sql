@@ -25,7 +25,7 @@ final as (
         cast(track_count as bigint) as track_count,
         cast(track_count / sum(track_count) over (
             partition by run_id, task, scenario, model, actual_genre
-        ) as double) as share_of_actual
+        ) as double)                as share_of_actual
     from pairs
 )
 

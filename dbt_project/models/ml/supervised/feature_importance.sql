@@ -21,12 +21,12 @@ shap as (
 shap_summary as (
     select
         run_id, task, scenario, model,
-        'shap_mean_abs'            as method,
+        'shap_mean_abs'                                as method,
         feature,
         -- Ordered input: the same sums, bit for bit, whatever DuckDB's threads do.
         avg(abs(shap_value) order by track_id)         as importance,
         stddev_samp(abs(shap_value) order by track_id) as importance_std,
-        count(*)                   as estimate_count
+        count(*)                                       as estimate_count
     from shap
     group by run_id, task, scenario, model, feature
 ),
@@ -49,12 +49,12 @@ final as (
         model,
         method,
         feature,
-        cast(importance as double)     as importance,
-        cast(importance_std as double) as importance_std,
+        cast(importance as double)      as importance,
+        cast(importance_std as double)  as importance_std,
         cast(estimate_count as integer) as estimate_count,
         cast(row_number() over (
             partition by run_id, task, scenario, model, method order by importance desc, feature
-        ) as integer) as importance_rank
+        ) as integer)                   as importance_rank
     from combined
 )
 

@@ -24,9 +24,9 @@ final as (
         scenario,
         model,
         genre,
-        cast(support as bigint)         as support,
-        cast(predicted_count as bigint) as predicted_count,
-        cast(true_positives as bigint)  as true_positives,
+        cast(support as bigint)                        as support,
+        cast(predicted_count as bigint)                as predicted_count,
+        cast(true_positives as bigint)                 as true_positives,
         cast({{ class_score('precision') }} as double) as precision,
         cast({{ class_score('recall') }} as double)    as recall,
         cast({{ class_score('f1') }} as double)        as f1

@@ -13,17 +13,17 @@ final as (
         scenario,
         model,
         track_id,
-        cast(fold as integer)                               as fold,
+        cast(fold as integer)                         as fold,
         actual_genre,
-        cast(actual_genres as varchar[])                    as actual_genres,
+        cast(actual_genres as varchar[])              as actual_genres,
         predicted_genre,
-        cast(predicted_probability as double)               as predicted_probability,
-        cast(actual_genre_probability as double)            as actual_genre_probability,
-        cast(actual_genre_rank as integer)                  as actual_genre_rank,
-        predicted_genre = actual_genre                      as is_correct,
-        list_contains(actual_genres, predicted_genre)       as is_any_genre_correct,
-        cast(top_genres as varchar[])                       as top_genres,
-        cast(top_probabilities as double[])                 as top_probabilities
+        cast(predicted_probability as double)         as predicted_probability,
+        cast(actual_genre_probability as double)      as actual_genre_probability,
+        cast(actual_genre_rank as integer)            as actual_genre_rank,
+        predicted_genre = actual_genre                as is_correct,
+        list_contains(actual_genres, predicted_genre) as is_any_genre_correct,
+        cast(top_genres as varchar[])                 as top_genres,
+        cast(top_probabilities as double[])           as top_probabilities
     from predictions
 )
 

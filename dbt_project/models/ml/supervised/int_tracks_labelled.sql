@@ -48,10 +48,10 @@ labels as (
     select
         track_id,
         max(case when taxonomy = 'track_genre' and genre_rank = 1 then genre end)    as track_genre,
-        list(genre order by genre) filter (where taxonomy = 'track_genre')          as track_genres,
+        list(genre order by genre) filter (where taxonomy = 'track_genre')           as track_genres,
         max(case when taxonomy = 'playlist_genre' and genre_rank = 1 then genre end) as playlist_genre,
-        list(genre order by genre) filter (where taxonomy = 'playlist_genre')       as playlist_genres,
-        list(genre order by genre) filter (where taxonomy = 'playlist_subgenre')    as playlist_subgenres
+        list(genre order by genre) filter (where taxonomy = 'playlist_genre')        as playlist_genres,
+        list(genre order by genre) filter (where taxonomy = 'playlist_subgenre')     as playlist_subgenres
     from genres_ranked
     group by track_id
 ),

@@ -56,10 +56,13 @@ popularity_fold_means as (
 
 popularity_errors as (
     select
-        predictions.run_id, 'popularity' as task, predictions.scenario, predictions.model,
+        predictions.run_id,
+        'popularity'                                                     as task,
+        predictions.scenario,
+        predictions.model,
         predictions.fold, predictions.track_id,
         predictions.predicted_popularity - predictions.actual_popularity as error,
-        predictions.actual_popularity - means.fold_mean                 as deviation
+        predictions.actual_popularity - means.fold_mean                  as deviation
     from popularity_predictions as predictions
     inner join popularity_fold_means as means
         using (run_id, scenario, model, fold)
@@ -69,9 +72,9 @@ popularity_fold as (
     select
         run_id, task, scenario, model, fold,
         1 - sum(error * error order by track_id)
-            / sum(deviation * deviation order by track_id)         as r2,
-        avg(abs(error) order by track_id)                           as mae,
-        sqrt(avg(error * error order by track_id))                  as rmse
+            / sum(deviation * deviation order by track_id) as r2,
+        avg(abs(error) order by track_id)                  as mae,
+        sqrt(avg(error * error order by track_id))         as rmse
     from popularity_errors
     group by run_id, task, scenario, model, fold
 ),
@@ -116,9 +119,9 @@ final as (
         model,
         metric,
         statistic,
-        cast(fold as integer)                 as fold,
-        cast(value as double)                 as value,
-        metric not in ('mae', 'rmse')         as higher_is_better
+        cast(fold as integer)         as fold,
+        cast(value as double)         as value,
+        metric not in ('mae', 'rmse') as higher_is_better
     from combined
 )
 

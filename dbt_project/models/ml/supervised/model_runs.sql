@@ -12,17 +12,17 @@ final as (
         task,
         scenario,
         model,
-        json_extract_string(parameters, '$.estimator')       as estimator,
+        json_extract_string(parameters, '$.estimator') as estimator,
         parameters,
-        cast(features as varchar[])                          as features,
-        cast(len(features) as integer)                       as feature_count,
-        cast(n_tracks as integer)                            as track_count,
-        cast(n_classes as integer)                           as class_count,
-        cast(n_folds as integer)                             as fold_count,
-        cast(seed as bigint)                                 as seed,
+        cast(features as varchar[])                    as features,
+        cast(len(features) as integer)                 as feature_count,
+        cast(n_tracks as integer)                      as track_count,
+        cast(n_classes as integer)                     as class_count,
+        cast(n_folds as integer)                       as fold_count,
+        cast(seed as bigint)                           as seed,
         data_fingerprint,
-        cast(trained_at as timestamp with time zone)         as trained_at,
-        cast(fit_seconds as double)                          as fit_seconds
+        cast(trained_at as timestamp with time zone)   as trained_at,
+        cast(fit_seconds as double)                    as fit_seconds
     from runs
 )
 

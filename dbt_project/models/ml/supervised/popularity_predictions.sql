@@ -11,10 +11,10 @@ final as (
         scenario,
         model,
         track_id,
-        cast(fold as integer)                                      as fold,
-        cast(actual_popularity as double)                          as actual_popularity,
-        cast(predicted_popularity as double)                       as predicted_popularity,
-        cast(predicted_popularity - actual_popularity as double)   as residual
+        cast(fold as integer)                                    as fold,
+        cast(actual_popularity as double)                        as actual_popularity,
+        cast(predicted_popularity as double)                     as predicted_popularity,
+        cast(predicted_popularity - actual_popularity as double) as residual
     from predictions
 )
 

@@ -21,7 +21,8 @@ source as (
     select * from {{ raw_file }}
     union all by name
     select
-        {%- for column in ['track_id', 'track_name', 'artists', 'explicit', 'time_signature'] + (audio_specs | map(attribute='name') | list) %}
+        {%- set columns = ['track_id', 'track_name', 'artists', 'explicit', 'time_signature'] %}
+        {%- for column in columns + (audio_specs | map(attribute='name') | list) %}
         cast(null as varchar) as {{ column }}{{ ',' if not loop.last }}
         {%- endfor %}
     where false
@@ -35,13 +36,13 @@ renamed as (
         source_line_number,
         malformed_detail,
         raw_line,
-        {{ raw_values_json(raw_file) }} as raw_values,
-        {{ clean_text('track_id') }}          as track_id,
-        {{ clean_text('track_name') }}        as track_name,
-        {{ clean_text('artists') }}           as artist_names,
+        {{ raw_values_json(raw_file) }}        as raw_values,
+        {{ clean_text('track_id') }}           as track_id,
+        {{ clean_text('track_name') }}         as track_name,
+        {{ clean_text('artists') }}            as artist_names,
         {{- shared_raw_columns(audio_specs) }},
-        {{ clean_text('explicit') }}          as is_explicit_raw,
-        {{ clean_text('time_signature') }}    as time_signature_raw
+        {{ clean_text('explicit') }}           as is_explicit_raw,
+        {{ clean_text('time_signature') }}     as time_signature_raw
     from source
 ),
 
@@ -56,7 +57,7 @@ typed as (
         track_name,
         artist_names,
         {{ parsed_columns(specs) }},
-        {{ parse_issues(specs) }} as parse_issues,
+        {{ parse_issues(specs) }}   as parse_issues,
         raw_values
     from renamed
 ),

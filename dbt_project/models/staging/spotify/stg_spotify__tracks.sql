@@ -25,15 +25,15 @@ renamed as (
         source_line_number,
         malformed_detail,
         raw_line,
-        {{ raw_values_json(raw_file) }} as raw_values,
+        {{ raw_values_json(raw_file) }}    as raw_values,
         {{- shared_raw_columns() }},
-        {{ clean_text('track_name') }}       as track_name,
-        {{ clean_text('album_name') }}       as album_name,
-        {{ clean_text('artists') }}          as artist_names,
-        {{ clean_text('track_genre') }}      as track_genre,
-        {{ clean_text('popularity') }}       as popularity_raw,
-        {{ clean_text('explicit') }}         as is_explicit_raw,
-        {{ clean_text('time_signature') }}   as time_signature_raw
+        {{ clean_text('track_name') }}     as track_name,
+        {{ clean_text('album_name') }}     as album_name,
+        {{ clean_text('artists') }}        as artist_names,
+        {{ clean_text('track_genre') }}    as track_genre,
+        {{ clean_text('popularity') }}     as popularity_raw,
+        {{ clean_text('explicit') }}       as is_explicit_raw,
+        {{ clean_text('time_signature') }} as time_signature_raw
     from source
 ),
 
@@ -49,7 +49,7 @@ typed as (
         artist_names,
         track_genre,
         {{ parsed_columns(specs) }},
-        {{ parse_issues(specs) }} as parse_issues,
+        {{ parse_issues(specs) }}   as parse_issues,
         raw_values
     from renamed
 ),
