@@ -69,13 +69,13 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/check-yaml $$(git ls-files '*.yml' '*.yaml')
-	$(BIN)/sqlfluff lint $(SQL_PATHS)
+	$(BIN)/sqlfluff lint --processes 0 $(SQL_PATHS)
 
 # Layout, case and alias keywords only: never what a query computes (see .sqlfluff).
 format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
-	$(BIN)/sqlfluff fix $(SQL_PATHS)
+	$(BIN)/sqlfluff fix --processes 0 $(SQL_PATHS)
 
 # dbt-project-evaluator (dbt Labs' best-practice rules) over this project, in a throw-away copy
 # with the packages installed from local checkouts: DBT_PROJECT_EVALUATOR_DIR and DBT_UTILS_DIR
