@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
-from tests.support import FIXTURE_RAW, RAW_SOURCES_FILTER, ROOT, scalar
+from tests.support import FIXTURE_RAW, RAW_SOURCES_FILTER, ROOT, DbtResult, scalar
 
 pytestmark = pytest.mark.dbt_fixture
 
@@ -499,3 +500,26 @@ def test_playlist_bridge_is_the_distinct_accepted_pairs(
         "group by 1) as counted using (playlist_id) where counted.n <> playlists.track_count"
     ).fetchall()
     assert sizes == [(0,)]
+
+
+def test_dbt_unit_tests_run_and_pass_in_the_build(
+    fixture_build: tuple[Path, DbtResult],
+) -> None:
+    """The rule-heavy SQL (dedup, primary genre, trend OLS, class scores, quarantine reasons)
+    is pinned by dbt unit tests; a plain `dbt build` must run every one of them."""
+    run_results = json.loads((fixture_build[0].parent / "target" / "run_results.json").read_text())
+    unit_results = {
+        result["unique_id"]: result["status"]
+        for result in run_results["results"]
+        if result["unique_id"].startswith("unit_test.")
+    }
+    tested_models = {unique_id.split(".")[2] for unique_id in unit_results}
+    assert len(unit_results) >= 5, sorted(unit_results)
+    assert set(unit_results.values()) == {"pass"}, unit_results
+    assert {
+        "int_tracks_deduplicated",
+        "int_tracks_labelled",
+        "mart_feature_trends",
+        "genre_class_metrics",
+        "quarantine_reasons",
+    } <= tested_models, tested_models
