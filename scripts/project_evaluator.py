@@ -28,6 +28,8 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from models_ml.refresh import dbt_executable
+
 ROOT = Path(__file__).resolve().parent.parent
 EVALUATOR = "dbt_project_evaluator"
 EXCEPTIONS_SEED = "dbt_project_evaluator_exceptions"
@@ -96,7 +98,6 @@ def prepare(scratch: Path, evaluator: Path, utils: Path) -> Path:
 
 
 def dbt(project: Path, log: Path, *arguments: str) -> None:
-    executable = shutil.which("dbt", path=str(Path(sys.executable).parent)) or "dbt"
     environment = dict(os.environ)
     environment["SPOTIFY_WAREHOUSE_PATH"] = str(project.parent / "evaluator.duckdb")
     # The on-run-start hook checks the raw files; the copy has none, so point at ours.
@@ -105,7 +106,7 @@ def dbt(project: Path, log: Path, *arguments: str) -> None:
     environment["DBT_PROFILES_DIR"] = str(project)
     with log.open("a", encoding="utf-8") as output:
         finished = subprocess.run(
-            [executable, *arguments],
+            [dbt_executable(), *arguments],
             cwd=project,
             env=environment,
             stdout=output,
