@@ -26,7 +26,7 @@ all: build reports
 # pyproject.toml or the lock file changes.
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev,spark]"
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -49,6 +49,7 @@ from pathlib import Path
 
 import duckdb
 
+from spotify_warehouse.commands import dbt_executable
 from spotify_warehouse.warehouse import (
     PROTECTED_RUN_ENV_VAR,
     WAREHOUSE_ENV_VAR,
@@ -177,12 +178,6 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except OSError:
         pass
-
-
-def dbt_executable() -> str:
-    """The dbt beside this interpreter (the project's venv), else the one on PATH."""
-    candidate = Path(sys.executable).parent / "dbt"
-    return str(candidate) if candidate.exists() else "dbt"
 
 
 def run_dbt(arguments: Sequence[str], building: Path, lock_descriptor: int) -> int:

@@ -10,6 +10,8 @@ Tiers (pytest markers, registered in pyproject.toml):
 - ``dbt_fixture``: runs dbt on the committed fixture (tests/fixtures) or a variant of it.
 - ``browser``: drives headless Chromium.
 - ``real_data``: builds the shipped raw files in data/raw (the full build, many minutes).
+- ``spark``: builds the fixture's portable layers on Apache Spark (dbt-spark in a local
+  session; needs Java, and fails, not skips, without it).
 
 A test may need more than one (a browser check of the fixture site is ``browser`` and
 ``dbt_fixture``); ``unit`` goes with no other. Tiers are checked, so a slow test cannot
@@ -26,6 +28,7 @@ slip into ``make test-fast``:
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,7 +40,7 @@ from reports.browser import BrowserUnavailableError, find_chromium
 from reports.build import BuildResult, build_site
 from tests.support import FIXTURE_VARS, REAL_INCOMING, REAL_RAW, DbtResult, run_dbt
 
-TIERS = ("unit", "dbt_fixture", "browser", "real_data")
+TIERS = ("unit", "dbt_fixture", "browser", "real_data", "spark")
 
 #: Fixtures that build something slow, and the tier a test using them belongs to. A new
 #: session fixture that runs dbt or a browser goes here.
@@ -49,6 +52,7 @@ TIER_OF_FIXTURE = {
     "real_db": "real_data",
     "real_site": "real_data",
     "chromium": "browser",
+    "spark_fixture_build": "spark",
 }
 
 #: Set to 1 to skip the browser tests on a machine without Chromium (`pytest -m "not
@@ -56,7 +60,7 @@ TIER_OF_FIXTURE = {
 SKIP_BROWSER_VARIABLE = "SPOTIFY_SKIP_BROWSER_TESTS"
 
 #: Programs a unit test must not start (the module `models_ml.refresh` runs dbt).
-SLOW_PROGRAMS = {"dbt", "chromium", "chromium-browser", "chromedriver"}
+SLOW_PROGRAMS = {"dbt", "chromium", "chromium-browser", "chromedriver", "java"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -140,6 +144,41 @@ def fixture_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DbtRe
     result = run_dbt(["build"], workdir, warehouse, FIXTURE_VARS)
     assert result.ok, result.output[-5000:]
     return warehouse, result
+
+
+@pytest.fixture(scope="session")
+def spark_fixture_build(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, Path, DbtResult]:
+    """`dbt build --target spark --selector portable` of the committed fixture, in a local
+    Spark session whose warehouse and metastore live in a temporary folder. Returns the
+    Spark folder (SPOTIFY_SPARK_DIR), the dbt work folder and the result."""
+    require_java()
+    workdir = tmp_path_factory.mktemp("spark_fixture_build")
+    spark_dir = workdir / "spark"
+    result = run_dbt(
+        ["build", "--target", "spark", "--selector", "portable"],
+        workdir,
+        workdir / "unused.duckdb",
+        FIXTURE_VARS,
+        extra_env={"SPOTIFY_SPARK_DIR": str(spark_dir)},
+        timeout=1200,
+    )
+    assert result.ok, result.output[-5000:]
+    return spark_dir, workdir, result
+
+
+def require_java() -> str:
+    """The java program Spark needs; missing, the Spark tests fail (never skip) with the
+    install hint, so CI cannot go green without them."""
+    java = shutil.which("java")
+    if java is None:
+        pytest.fail(
+            "java not found on PATH: the Spark tests need a Java 17+ runtime "
+            "(Debian: apt-get install openjdk-17-jre-headless); see docs/spark.md",
+            pytrace=False,
+        )
+    return java
 
 
 @pytest.fixture(scope="session")

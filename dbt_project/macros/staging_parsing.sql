@@ -4,14 +4,15 @@
     row which values were missing or did not parse, so the quality layer can quarantine the
     row with a reason instead of silently keeping a NULL.
 
-    DuckDB-specific syntax (try_cast, regexp_full_match) is confined to these macros and
-    the staging models that call them.
+    They run unchanged on DuckDB and Spark: what an engine spells its own way (a full regex
+    match, a finiteness test, a JSON object) goes through the dispatched macros of
+    macros/adapters/sql_functions.sql.
 -#}
 
 {#- Text with surrounding spaces and tabs removed; empty or blank text becomes NULL;
     `na_strings` lists extra markers of a missing value (TidyTuesday's R export wrote 'NA'). -#}
 {% macro clean_text(column, na_strings=[]) -%}
-    {%- set cleaned = namespace(expr="nullif(trim(" ~ column ~ ", ' ' || chr(9)), '')") -%}
+    {%- set cleaned = namespace(expr="nullif(trim(both ' ' || chr(9) from " ~ column ~ "), '')") -%}
     {%- for marker in na_strings -%}
         {%- set cleaned.expr = "nullif(" ~ cleaned.expr ~ ", '" ~ marker ~ "')" -%}
     {%- endfor -%}
@@ -28,9 +29,9 @@
 {#- Album release dates come as YYYY-MM-DD, YYYY-MM or YYYY. -#}
 {% macro release_date_precision(column) -%}
     case
-        when regexp_full_match({{ column }}, '[0-9]{4}-[0-9]{2}-[0-9]{2}') then 'day'
-        when regexp_full_match({{ column }}, '[0-9]{4}-[0-9]{2}') then 'month'
-        when regexp_full_match({{ column }}, '[0-9]{4}') then 'year'
+        when {{ regex_full_match(column, '[0-9]{4}-[0-9]{2}-[0-9]{2}') }} then 'day'
+        when {{ regex_full_match(column, '[0-9]{4}-[0-9]{2}') }} then 'month'
+        when {{ regex_full_match(column, '[0-9]{4}') }} then 'year'
     end
 {%- endmacro %}
 
@@ -50,7 +51,7 @@
 
 {#- A Spotify id is 22 characters of base62; anything else is NULL. -#}
 {% macro parse_spotify_id(column) -%}
-    case when regexp_full_match({{ column }}, '[0-9A-Za-z]{22}') then {{ column }} end
+    case when {{ regex_full_match(column, '[0-9A-Za-z]{22}') }} then {{ column }} end
 {%- endmacro %}
 
 
@@ -79,8 +80,8 @@
     rows are quarantined as unparseable. -#}
 {% macro parse_finite_double(column) -%}
     case
-        when regexp_full_match({{ column }}, '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?')
-            and isfinite(try_cast({{ column }} as double))
+        when {{ regex_full_match(column, '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?') }}
+            and {{ is_finite('try_cast(' ~ column ~ ' as double)') }}
             then try_cast({{ column }} as double)
     end
 {%- endmacro %}
@@ -197,17 +198,30 @@
     (read from the loaded raw table, so columns staging does not use are kept too); for a
     malformed line, {"raw_line": <its text>}. -#}
 {% macro raw_values_json(relation) -%}
-    {%- if not execute -%}{{ return("cast(null as json)") }}{%- endif -%}
+    {%- if not execute -%}{{ return("cast(null as " ~ dbt.type_string() ~ ")") }}{%- endif -%}
     {%- set names = [] -%}
     {%- for column in adapter.get_columns_in_relation(relation) if column.name not in raw_line_columns() -%}
         {%- do names.append(column.name) -%}
     {%- endfor -%}
+    {%- set pairs = [] -%}
+    {%- for name in names -%}
+        {%- do pairs.append((name, adapter.quote(name))) -%}
+    {%- endfor %}
     case
-        when malformed_detail is null then json_object(
-            {%- for name in names %}
-            '{{ name }}', {{ adapter.quote(name) }}{{ ',' if not loop.last }}
-            {%- endfor %}
-        )
-        else json_object('raw_line', raw_line)
+        when malformed_detail is null then {{ json_object_of(pairs) }}
+        else {{ json_object_of([('raw_line', 'raw_line')]) }}
     end
+{%- endmacro %}
+
+
+{#- The names in `columns` that the loaded raw relation lacks (compared case-insensitively),
+    so staging can add them as NULL: an incoming file may leave out optional columns, and an
+    empty incoming folder gives a relation with the line columns only. -#}
+{% macro missing_columns(relation, columns) -%}
+    {%- if not execute -%}{{ return([]) }}{%- endif -%}
+    {%- set present = [] -%}
+    {%- for column in adapter.get_columns_in_relation(relation) -%}
+        {%- do present.append(column.name | lower) -%}
+    {%- endfor -%}
+    {{ return(columns | reject('in', present) | list) }}
 {%- endmacro %}

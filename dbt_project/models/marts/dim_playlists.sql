@@ -19,7 +19,7 @@ playlist_rows as (
         playlist_id,
         {{ attribute }},
         row_number() over (
-            partition by playlist_id order by count(*) desc, {{ attribute }}
+            partition by playlist_id order by count(*) desc, {{ attribute }} nulls last
         ) as value_rank
     from playlist_rows
     group by playlist_id, {{ attribute }}

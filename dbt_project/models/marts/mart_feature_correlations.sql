@@ -22,19 +22,41 @@ pair_stats as (
     from tracks
 ),
 
-pairs as (
+pair_list as (
+    -- Every ordered pair, and the stat_key of its unordered pair in pair_stats.
     {%- for x in features %}{% set i = loop.index %}
     {%- for y in features %}
-    {%- set stat = x ~ '__' ~ y if loop.index >= i else y ~ '__' ~ x %}
     select
-        '{{ x }}'     as feature_x,
-        '{{ y }}'     as feature_y,
-        r__{{ stat }} as pearson_r,
-        n__{{ stat }} as pair_count
-    from pair_stats
+        '{{ x }}' as feature_x,
+        '{{ y }}' as feature_y,
+        '{{ x ~ '__' ~ y if loop.index >= i else y ~ '__' ~ x }}' as stat_key
     {% if not (loop.last and i == features | length) %}union all{% endif %}
     {%- endfor %}
     {%- endfor %}
+),
+
+pairs as (
+    -- One pass over the tracks (pair_stats is a single row), read by one join: an engine
+    -- that inlines CTEs (Spark) would otherwise aggregate once per pair.
+    select
+        pair_list.feature_x,
+        pair_list.feature_y,
+        case pair_list.stat_key
+            {%- for x in features %}{% set i = loop.index %}
+            {%- for y in features if loop.index >= i %}
+            when '{{ x }}__{{ y }}' then pair_stats.r__{{ x }}__{{ y }}
+            {%- endfor %}
+            {%- endfor %}
+        end as pearson_r,
+        case pair_list.stat_key
+            {%- for x in features %}{% set i = loop.index %}
+            {%- for y in features if loop.index >= i %}
+            when '{{ x }}__{{ y }}' then pair_stats.n__{{ x }}__{{ y }}
+            {%- endfor %}
+            {%- endfor %}
+        end as pair_count
+    from pair_list
+    cross join pair_stats
 ),
 
 final as (

@@ -28,7 +28,7 @@ genre_stats as (
         avg(cast(popularity as {{ double_type() }}))                                             as avg_popularity,
         percentile_cont(0.5) within group (order by popularity)                                  as median_popularity,
         percentile_cont(0.9) within group (order by popularity)                                  as p90_popularity,
-        avg(case when popularity >= {{ var('hit_popularity_threshold') }} then 1.0 else 0.0 end) as hit_share,
+        avg(case when popularity >= {{ var('hit_popularity_threshold') }} then 1 else 0 end) as hit_share,
         {%- for feature in var('profile_features') %}
         avg(cast({{ feature }} as {{ double_type() }}))
             as avg_{{ feature }}{{ ',' if not loop.last }}

@@ -22,7 +22,7 @@ ranked as (
         tracks.*,
         row_number() over (
             partition by track_genres.taxonomy, track_genres.genre
-            order by tracks.popularity desc nulls last, tracks.track_name, tracks.track_id
+            order by tracks.popularity desc nulls last, tracks.track_name nulls last, tracks.track_id
         ) as genre_rank
     from track_genres
     inner join tracks

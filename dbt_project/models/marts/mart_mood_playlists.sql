@@ -78,7 +78,7 @@ ranked as (
         *,
         row_number() over (
             partition by mood
-            order by popularity desc nulls last, centre_distance, track_id
+            order by popularity desc nulls last, centre_distance nulls last, track_id
         ) as mood_rank
     from one_per_song
     where song_copy = 1

@@ -17,7 +17,7 @@ rejected as (
         source_file,
         source_row_number,
         source_line_number,
-        json_extract_string(raw_values, '$.track_id') as raw_track_id,
+        {{ json_text('raw_values', '$.track_id') }}  as raw_track_id,
         rejection_reasons,
         malformed_detail,
         raw_line,
@@ -36,7 +36,7 @@ final as (
         source_line_number,
         raw_track_id,
         rejection_reasons,
-        cast(len(string_split(rejection_reasons, ';')) as integer) as reason_count,
+        cast({{ split_count('rejection_reasons', ';') }} as integer) as reason_count,
         malformed_detail,
         raw_line,
         raw_values

@@ -17,15 +17,14 @@ with
 source as (
     -- The loaded lines of every file in the incoming folder (none at all is fine). A column
     -- no file has (the optional labels, or every column when the folder is empty) comes in
-    -- as NULL through the union by name.
-    select * from {{ raw_file }}
-    union all by name
+    -- as NULL.
     select
+        *
         {%- set columns = ['track_id', 'track_name', 'artists', 'explicit', 'time_signature'] %}
-        {%- for column in columns + (audio_specs | map(attribute='name') | list) %}
-        cast(null as varchar) as {{ column }}{{ ',' if not loop.last }}
+        {%- for column in missing_columns(raw_file, columns + (audio_specs | map(attribute='name') | list)) %},
+        cast(null as {{ dbt.type_string() }}) as {{ column }}
         {%- endfor %}
-    where false
+    from {{ raw_file }}
 ),
 
 renamed as (
@@ -72,7 +71,7 @@ final as (
         artist_names,
         is_explicit,
         duration_ms,
-        duration_ms / 1000.0 as duration_sec,
+        duration_ms / cast(1000 as {{ double_type() }}) as duration_sec,
         {{- column_list(audio_feature_columns()) }}
         tempo,
         time_signature,

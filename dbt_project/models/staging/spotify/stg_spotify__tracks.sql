@@ -67,7 +67,7 @@ final as (
         popularity,
         is_explicit,
         duration_ms,
-        duration_ms / 1000.0 as duration_sec,
+        duration_ms / cast(1000 as {{ double_type() }}) as duration_sec,
         {{- column_list(audio_feature_columns()) }}
         tempo,
         time_signature,

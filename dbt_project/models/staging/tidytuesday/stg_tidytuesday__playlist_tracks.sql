@@ -76,7 +76,7 @@ final as (
         playlist_subgenre,
         popularity,
         duration_ms,
-        duration_ms / 1000.0                                                   as duration_sec,
+        duration_ms / cast(1000 as {{ double_type() }})                        as duration_sec,
         release_date,
         case when release_date is not null then release_date_precision_raw end as release_date_precision,
         cast(extract(year from release_date) as integer)                       as release_year,
