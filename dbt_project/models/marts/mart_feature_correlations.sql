@@ -27,8 +27,8 @@ pair_list as (
     {%- for x in features %}{% set i = loop.index %}
     {%- for y in features %}
     select
-        '{{ x }}' as feature_x,
-        '{{ y }}' as feature_y,
+        '{{ x }}'                                                 as feature_x,
+        '{{ y }}'                                                 as feature_y,
         '{{ x ~ '__' ~ y if loop.index >= i else y ~ '__' ~ x }}' as stat_key
     {% if not (loop.last and i == features | length) %}union all{% endif %}
     {%- endfor %}

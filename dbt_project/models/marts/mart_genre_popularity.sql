@@ -24,10 +24,10 @@ genre_stats as (
     select
         taxonomy,
         genre,
-        count(*)                                                                                 as track_count,
-        avg(cast(popularity as {{ double_type() }}))                                             as avg_popularity,
-        percentile_cont(0.5) within group (order by popularity)                                  as median_popularity,
-        percentile_cont(0.9) within group (order by popularity)                                  as p90_popularity,
+        count(*)                                                                             as track_count,
+        avg(cast(popularity as {{ double_type() }}))                                         as avg_popularity,
+        percentile_cont(0.5) within group (order by popularity)                              as median_popularity,
+        percentile_cont(0.9) within group (order by popularity)                              as p90_popularity,
         avg(case when popularity >= {{ var('hit_popularity_threshold') }} then 1 else 0 end) as hit_share,
         {%- for feature in var('profile_features') %}
         avg(cast({{ feature }} as {{ double_type() }}))

@@ -9,15 +9,15 @@ tracks as (
 year_stats as (
     select
         release_year,
-        count(*)                                                                                 as track_count,
-        avg(cast(popularity as {{ double_type() }}))                                             as avg_popularity,
+        count(*)                                                                             as track_count,
+        avg(cast(popularity as {{ double_type() }}))                                         as avg_popularity,
         avg(case when popularity >= {{ var('hit_popularity_threshold') }} then 1 else 0 end) as hit_share,
         {%- for feature in var('profile_features') %}
-        avg(cast({{ feature }} as {{ double_type() }}))                                          as avg_{{ feature }},
+        avg(cast({{ feature }} as {{ double_type() }}))                                      as avg_{{ feature }},
         {%- endfor %}
         sum(case when is_explicit is not null then 1 else 0 end)
             as explicit_known_count,
-        avg(case when is_explicit then 1 when not is_explicit then 0 end)                        as explicit_share
+        avg(case when is_explicit then 1 when not is_explicit then 0 end)                    as explicit_share
     from tracks
     group by release_year
 ),

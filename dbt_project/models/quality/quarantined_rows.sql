@@ -13,11 +13,11 @@ with
 rejected as (
     {%- for source_name, model in validated_models %}
     select
-        '{{ source_name }}'                           as source_name,
+        '{{ source_name }}'                         as source_name,
         source_file,
         source_row_number,
         source_line_number,
-        {{ json_text('raw_values', '$.track_id') }}  as raw_track_id,
+        {{ json_text('raw_values', '$.track_id') }} as raw_track_id,
         rejection_reasons,
         malformed_detail,
         raw_line,
