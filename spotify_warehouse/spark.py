@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -162,10 +163,11 @@ def publish_tables(
 
 def register_on_spark(
     schema: str, tables: list[tuple[str, Path]], folder: Path, dbt: str, project: Path = PROJECT
-) -> None:
+) -> list[str]:
     """Register the published folders as external tables on the Spark target, through
     dbt's Spark connection (the macro register_published_tables), in the metastore of the
-    Spark folder `folder` (the profile reads SPOTIFY_SPARK_DIR)."""
+    Spark folder `folder` (the profile reads SPOTIFY_SPARK_DIR). Returns the macro's
+    lines "registered <schema>.<table>: <n> rows", read back through Spark."""
     args = {
         "schema": schema,
         "tables": {name: str(path.resolve()) for name, path in tables},
@@ -186,6 +188,7 @@ def register_on_spark(
     if done.returncode != 0:
         tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
         raise SparkTablesError(f"registering the tables on Spark failed:\n{tail}")
+    return re.findall(r"registered \S+: \d+ rows", done.stdout)
 
 
 def _yaml_flow(value: object) -> str:
@@ -224,7 +227,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             published = folder / "published"
             print(f"Wrote {len(written)} {PUBLISHED_SCHEMA} tables as Parquet under {published}")
             if not options.no_register:
-                register_on_spark(PUBLISHED_SCHEMA, written, folder, dbt_executable())
+                for line in register_on_spark(PUBLISHED_SCHEMA, written, folder, dbt_executable()):
+                    print(f"  {line}")
                 print(f"Registered them on Spark as {PUBLISHED_SCHEMA}.<table>")
     except (SparkTablesError, duckdb.Error) as error:
         print(

@@ -168,8 +168,8 @@ def two_sides(tmp_path: Path) -> tuple[duckdb.DuckDBPyConnection, Path]:
     con = duckdb.connect()
     con.execute(f"attach '{tmp_path / 'd.duckdb'}' as d")
     con.execute(
-        "create table d.main.t as select k, n, cast(x as double) as x from (values ('a', 1, 112.8291875), "
-        "('a', 1, 2.0), ('b', 2, 0.0), ('c', 3, null)) as v(k, n, x)"
+        "create table d.main.t as select k, n, cast(x as double) as x from (values "
+        "('a', 1, 112.8291875), ('a', 1, 2.0), ('b', 2, 0.0), ('c', 3, null)) as v(k, n, x)"
     )
     return con, folder
 

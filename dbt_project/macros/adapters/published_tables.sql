@@ -16,6 +16,8 @@
     {%- for name, path in tables.items() -%}
         {%- do run_query('drop table if exists ' ~ schema ~ '.' ~ name) -%}
         {%- do run_query("create table " ~ schema ~ "." ~ name ~ " using parquet location '" ~ spark_string(path) ~ "'") -%}
+        {%- set rows = run_query("select count(*) from " ~ schema ~ "." ~ name).columns[0].values()[0] -%}
+        {%- do log("registered " ~ schema ~ "." ~ name ~ ": " ~ rows ~ " rows", info=True) -%}
     {%- endfor -%}
     {%- do log("Registered " ~ tables | length ~ " tables in schema " ~ schema ~ " on Spark", info=True) -%}
 {% endmacro %}
