@@ -22,6 +22,8 @@
 {% endmacro %}
 
 {% macro default__create_mood_playlist_function() %}
-    {% do log("mood_playlist() is only created on DuckDB; query mart_mood_playlists instead.", info=True) %}
+    {% if execute %}
+        {% do log("mood_playlist() is only created on DuckDB; query mart_mood_playlists instead.", info=True) %}
+    {% endif %}
     select 1
 {% endmacro %}
