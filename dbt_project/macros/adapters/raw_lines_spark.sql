@@ -36,7 +36,10 @@
         {%- if files | length == 0 -%}
             {%- do run_query(spark_empty_raw_view(raw)) -%}
         {%- else -%}
-            {%- do run_query("create table " ~ text_table ~ " using text options (path '" ~ spark_string(raw.pattern) ~ "', lineSep '\\n')") -%}
+            {#- The listing's paths are absolute; a relative path in a table's options would be
+                read relative to the table's database folder, not to where dbt runs. -#}
+            {%- set pattern = files[0].rsplit('/', 1)[0] ~ '/' ~ raw.pattern.rsplit('/', 1)[-1] -%}
+            {%- do run_query("create table " ~ text_table ~ " using text options (path '" ~ spark_string(pattern) ~ "', lineSep '\\n')") -%}
             {%- set headers = spark_raw_headers(raw, files, text_table) -%}
             {%- do run_query(spark_raw_lines_view(raw, headers, text_table)) -%}
         {%- endif -%}
