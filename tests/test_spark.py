@@ -119,13 +119,14 @@ def test_spark_reads_every_raw_line_and_catches_short_lines(
             [str(folders["quarantined_rows"] / "*.parquet")],
         ).fetchall()
         reconciled = con.execute(
-            "select bool_and(raw_line_count = clean_row_count + quarantined_row_count) "
-            "from read_parquet(?)",
+            "select bool_and(data_lines = raw_rows and raw_rows = accepted_rows + "
+            "quarantined_rows and unaccounted_rows = 0 and double_counted_rows = 0), "
+            "sum(malformed_lines) > 0 from read_parquet(?)",
             [str(folders["source_reconciliation"] / "*.parquet")],
         ).fetchone()
     details = {detail for (detail,) in rows}
     assert any(detail.startswith("expected ") and "fields, found" in detail for detail in details)
-    assert reconciled == (True,)
+    assert reconciled == (True, True)
 
 
 def test_ml_and_reports_run_from_the_spark_built_marts(
