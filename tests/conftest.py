@@ -38,7 +38,14 @@ import pytest
 
 from reports.browser import BrowserUnavailableError, find_chromium
 from reports.build import BuildResult, build_site
-from tests.support import FIXTURE_VARS, REAL_INCOMING, REAL_RAW, DbtResult, run_dbt
+from tests.support import (
+    FIXTURE_INCOMING,
+    FIXTURE_VARS,
+    REAL_INCOMING,
+    REAL_RAW,
+    DbtResult,
+    run_dbt,
+)
 
 TIERS = ("unit", "dbt_fixture", "browser", "real_data", "spark")
 
@@ -53,6 +60,7 @@ TIER_OF_FIXTURE = {
     "real_site": "real_data",
     "chromium": "browser",
     "spark_fixture_build": "spark",
+    "duckdb_parity_build": "dbt_fixture",
 }
 
 #: Set to 1 to skip the browser tests on a machine without Chromium (`pytest -m "not
@@ -146,13 +154,42 @@ def fixture_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DbtRe
     return warehouse, result
 
 
+#: Lines of an extra incoming file for the Spark parity builds: every way a line can be
+#: malformed that both engines word alike (a line that is not UTF-8 is quarantined on both,
+#: but only DuckDB can name the byte; the unit tests cover it), plus lines that are valid
+#: CSV only when quotes are read as RFC 4180 says (Spark's CSV escape would be '\\').
+PARITY_INCOMING_LINES = [
+    b"track_id,track_name,duration_ms,explicit,danceability,energy,key,loudness,mode,"
+    b"speechiness,acousticness,instrumentalness,liveness,valence,tempo,time_signature",
+    b'q-1,"Quoted, with ""quotes""",200000,False,0.5,0.6,5,-7.5,1,0.05,0.2,0.0,0.1,0.5,120,4',
+    b"short-1,Cut Short,200000,False,0.5,0.6",  # Spark's CSV reader would pad it
+    b"long-1,Extra Field,200000,False,0.5,0.6,5,-7.5,1,0.05,0.2,0.0,0.1,0.5,120,4,x",
+    b'open-1,"Unterminated,200000,False,0.5,0.6,5,-7.5,1,0.05,0.2,0.0,0.1,0.5,120,4',
+    b'after-1,"Closed"x,200000,False,0.5,0.6,5,-7.5,1,0.05,0.2,0.0,0.1,0.5,120,4',
+    b"   ",
+    b"nul-1,Has\x00Nul,200000,False,0.5,0.6,5,-7.5,1,0.05,0.2,0.0,0.1,0.5,120,4",
+    b"crlf-1,Windows Line,200000,False,0.5,0.6,5,-7.5,1,0.05,0.2,0.0,0.1,0.5,120,4\r",
+    b'esc-1,Back\\slash \\"quote,200000,False,0.5,0.6,5,-7.5,1,0.05,0.2,0.0,0.1,0.5,120,4',
+]
+
+
+@pytest.fixture(scope="session")
+def parity_vars(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """The fixture's vars with an incoming folder that also holds malformed lines."""
+    incoming = tmp_path_factory.mktemp("parity_incoming")
+    shutil.copy(FIXTURE_INCOMING / "new_tracks.csv", incoming / "new_tracks.csv")
+    (incoming / "odd_lines.csv").write_bytes(b"\n".join(PARITY_INCOMING_LINES) + b"\n")
+    return {**FIXTURE_VARS, "incoming_dir": str(incoming)}
+
+
 @pytest.fixture(scope="session")
 def spark_fixture_build(
-    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path_factory: pytest.TempPathFactory, parity_vars: dict[str, object]
 ) -> tuple[Path, Path, DbtResult]:
-    """`dbt build --target spark --selector portable` of the committed fixture, in a local
-    Spark session whose warehouse and metastore live in a temporary folder. Returns the
-    Spark folder (SPOTIFY_SPARK_DIR), the dbt work folder and the result."""
+    """`dbt build --target spark --selector portable` of the committed fixture (plus the
+    malformed incoming lines), in a local Spark session whose warehouse and metastore live
+    in a temporary folder. Returns the Spark folder (SPOTIFY_SPARK_DIR), the dbt work folder
+    and the result."""
     require_java()
     workdir = tmp_path_factory.mktemp("spark_fixture_build")
     spark_dir = workdir / "spark"
@@ -160,12 +197,24 @@ def spark_fixture_build(
         ["build", "--target", "spark", "--selector", "portable"],
         workdir,
         workdir / "unused.duckdb",
-        FIXTURE_VARS,
+        parity_vars,
         extra_env={"SPOTIFY_SPARK_DIR": str(spark_dir)},
         timeout=1200,
     )
     assert result.ok, result.output[-5000:]
     return spark_dir, workdir, result
+
+
+@pytest.fixture(scope="session")
+def duckdb_parity_build(
+    tmp_path_factory: pytest.TempPathFactory, parity_vars: dict[str, object]
+) -> Path:
+    """The same selection and inputs as spark_fixture_build, on DuckDB."""
+    workdir = tmp_path_factory.mktemp("duckdb_parity_build")
+    warehouse = workdir / "warehouse.duckdb"
+    result = run_dbt(["build", "--selector", "portable"], workdir, warehouse, parity_vars)
+    assert result.ok, result.output[-5000:]
+    return warehouse
 
 
 def require_java() -> str:

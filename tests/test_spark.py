@@ -28,11 +28,8 @@ def spark_folders(spark_dir: Path, schema: str) -> dict[str, Path]:
     return {t.table: t.folder for t in spark.spark_tables(spark_dir, [schema])}
 
 
-def compare_schema(
-    duckdb_file: Path, spark_dir: Path, schema: str, same_tables: bool = True
-) -> list[TableDifference]:
-    """Every table of `schema` on both sides; a table on one side only is a difference
-    (with `same_tables`; else only Spark's tables must all be on the DuckDB side)."""
+def compare_schema(duckdb_file: Path, spark_dir: Path, schema: str) -> list[TableDifference]:
+    """Every table of `schema` on both sides; a table on one side only is a difference."""
     with duckdb.connect() as con:
         con.execute(f"attach {spark.literal(str(duckdb_file))} as built (read_only)")
         duckdb_tables = {
@@ -44,9 +41,7 @@ def compare_schema(
             ).fetchall()
         }
         folders = spark_folders(spark_dir, schema)
-        if same_tables:
-            assert sorted(duckdb_tables) == sorted(folders), (schema, duckdb_tables, folders)
-        assert set(folders) <= duckdb_tables, (schema, duckdb_tables, folders)
+        assert sorted(duckdb_tables) == sorted(folders), (schema, duckdb_tables, folders)
         return [
             compare_table(con, f"built.{schema}.{name}", folders[name], f"{schema}.{name}")
             for name in sorted(folders)
@@ -78,9 +73,9 @@ def test_every_model_and_data_test_passes_on_spark(spark_fixture_build: SparkBui
 
 
 def test_every_mart_equals_the_duckdb_build(
-    spark_fixture_build: SparkBuild, fixture_build: tuple[Path, DbtResult]
+    spark_fixture_build: SparkBuild, duckdb_parity_build: Path
 ) -> None:
-    differences = compare_schema(fixture_build[0], spark_fixture_build[0], "marts")
+    differences = compare_schema(duckdb_parity_build, spark_fixture_build[0], "marts")
     marts = sorted((ROOT / "dbt_project" / "models" / "marts").glob("*.sql"))
     assert len(differences) == len(marts) > 10
     assert all(d.equal for d in differences), describe(differences)
@@ -88,17 +83,15 @@ def test_every_mart_equals_the_duckdb_build(
 
 
 def test_quality_intermediate_and_reference_tables_equal_the_duckdb_build(
-    spark_fixture_build: SparkBuild, fixture_build: tuple[Path, DbtResult]
+    spark_fixture_build: SparkBuild, duckdb_parity_build: Path
 ) -> None:
     """Quarantine keys, reasons and details, the reconciliation of every raw line, every
     intermediate step, and the seeds (whose descriptions hold apostrophes that dbt-spark's
     own seed loader would break on)."""
     differences = []
     for schema in ("quality", "intermediate", "reference"):
-        # The DuckDB build's intermediate schema also holds the ML layer's int_ steps.
-        same_tables = schema != "intermediate"
-        differences += compare_schema(fixture_build[0], spark_fixture_build[0], schema, same_tables)
-    assert len(differences) >= 13
+        differences += compare_schema(duckdb_parity_build, spark_fixture_build[0], schema)
+    assert len(differences) == 11
     assert {d.table for d in differences} >= {
         "quality.quarantined_rows",
         "quality.quarantine_reasons",
@@ -108,25 +101,37 @@ def test_quality_intermediate_and_reference_tables_equal_the_duckdb_build(
     assert all(d.equal for d in differences), describe(differences)
 
 
-def test_spark_reads_every_raw_line_and_catches_short_lines(
+def test_spark_quarantines_malformed_lines_as_duckdb_words_them(
     spark_fixture_build: SparkBuild,
 ) -> None:
-    """Spark's CSV reader would pad a short line with NULLs; the raw view must not."""
+    """The parity inputs' odd lines (tests/conftest.py, PARITY_INCOMING_LINES): Spark's CSV
+    reader would pad the short line with NULLs and read a quoted comma as a delimiter; the
+    raw view quarantines and parses them as the DuckDB loader does (the parity tests
+    compare them row for row), and every line is accounted for."""
     folders = spark_folders(spark_fixture_build[0], "quality")
     with duckdb.connect() as con:
-        rows = con.execute(
-            "select malformed_detail from read_parquet(?) where malformed_detail is not null",
-            [str(folders["quarantined_rows"] / "*.parquet")],
-        ).fetchall()
+        details = dict(
+            con.execute(
+                "select source_row_number, malformed_detail from read_parquet(?) "
+                "where source_file = 'odd_lines.csv' and malformed_detail is not null",
+                [str(folders["quarantined_rows"] / "*.parquet")],
+            ).fetchall()
+        )
         reconciled = con.execute(
             "select bool_and(data_lines = raw_rows and raw_rows = accepted_rows + "
             "quarantined_rows and unaccounted_rows = 0 and double_counted_rows = 0), "
-            "sum(malformed_lines) > 0 from read_parquet(?)",
+            "sum(malformed_lines) from read_parquet(?)",
             [str(folders["source_reconciliation"] / "*.parquet")],
         ).fetchone()
-    details = {detail for (detail,) in rows}
-    assert any(detail.startswith("expected ") and "fields, found" in detail for detail in details)
-    assert reconciled == (True, True)
+    assert details == {
+        2: "expected 16 fields, found 6",
+        3: "expected 16 fields, found 17",
+        4: "unterminated quoted field",
+        5: "text after a closing quote",
+        6: "blank line",
+        7: "NUL byte at position 12",
+    }
+    assert reconciled == (True, 6)
 
 
 def test_ml_and_reports_run_from_the_spark_built_marts(
