@@ -129,7 +129,7 @@ def test_spark_quarantines_malformed_lines_as_duckdb_words_them(
         4: "unterminated quoted field",
         5: "text after a closing quote",
         6: "blank line",
-        7: "NUL byte at position 12",
+        7: "NUL byte at position 10",
     }
     assert reconciled == (True, 6)
 
