@@ -181,6 +181,21 @@ def describe(estimator: BaseEstimator) -> dict[str, Any]:
     return {"estimator": name, "pipeline": steps, "params": params}
 
 
+def with_n_jobs(estimator: BaseEstimator, n_jobs: int) -> BaseEstimator:
+    """Set every n_jobs of an unfitted model, nested ones included, to `n_jobs`.
+
+    A forest's fit gives the same trees with any n_jobs (each tree's seed is drawn before the
+    trees are shared out between threads), so this changes how long a fit takes, not what it
+    fits. Training fits with one thread per fold when it runs several folds at once.
+    """
+    names = [
+        name
+        for name in estimator.get_params(deep=True)
+        if name == "n_jobs" or name.endswith("__n_jobs")
+    ]
+    return estimator.set_params(**dict.fromkeys(names, n_jobs))
+
+
 def single_threaded(estimator: BaseEstimator) -> BaseEstimator:
     """Make a fitted model predict with one thread, for bit-identical results.
 

@@ -27,7 +27,7 @@ from models_ml.config import (
     Scenario,
     Task,
 )
-from models_ml.estimators import describe, make_model, single_threaded
+from models_ml.estimators import describe, make_model, single_threaded, with_n_jobs
 from models_ml.features import fold_matrices
 from models_ml.metrics import label_ranks, macro_ovr_auc, top_k
 from models_ml.splits import check_grouping, fold_indices
@@ -37,19 +37,20 @@ TOP_K = 5
 #: Above this many classes a fitted forest is large enough to collect at once.
 LARGE_CLASS_COUNT = 20
 #: Expected cost of one fold's fit, prediction and explanations per task and model,
-#: relative to the reference RF on 114 genres, as measured on the real data (a 2-core
-#: machine: 1.0 is about 15 s). Only the progress lines' estimate of the time left uses it.
+#: relative to the reference RF on 114 genres, as measured on the real data with one thread
+#: per fold (1.0 is about 21 s of one core). The progress lines' estimate of the time left
+#: and the order in which training starts the folds (dearest first) use it.
 FIT_COSTS: dict[tuple[str, str], float] = {
     # A baseline's fold also builds the fold's design matrices (out-of-fold features).
-    ("track_genre", "baseline"): 0.1,
+    ("track_genre", "baseline"): 0.03,
     ("track_genre", "reference_rf"): 1.0,
-    ("track_genre", "best"): 1.7,
-    ("playlist_genre", "baseline"): 0.05,
-    ("playlist_genre", "reference_rf"): 0.15,
-    ("playlist_genre", "best"): 0.35,
-    ("popularity", "baseline"): 0.2,
-    ("popularity", "reference_rf"): 1.7,
-    ("popularity", "best"): 0.75,
+    ("track_genre", "best"): 1.55,
+    ("playlist_genre", "baseline"): 0.01,
+    ("playlist_genre", "reference_rf"): 0.17,
+    ("playlist_genre", "best"): 0.33,
+    ("popularity", "baseline"): 0.1,
+    ("popularity", "reference_rf"): 2.6,
+    ("popularity", "best"): 0.5,
 }
 
 
@@ -138,21 +139,55 @@ def _prediction_rows(
     return rows, {"roc_auc_ovr_macro": macro_ovr_auc(actual, probabilities, classes)}
 
 
-def cross_validate(
+@dataclass
+class CrossValidation:
+    """One task x scenario made ready to run fold by fold (`prepare_cross_validation`): its
+    tracks, folds, classes and explanation samples. The folds are independent of each other
+    (`run_fold`), so they may run in any order, or at once (`training.evaluate_all`)."""
+
+    task: Task
+    scenario: Scenario
+    settings: MLSettings
+    frame: pd.DataFrame
+    folds: np.ndarray
+    classes: np.ndarray | None
+    shap_positions: set[int]
+    seconds: float = 0.0
+
+    def splits(self) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """(fold, train positions, test positions) of every fold, in fold order."""
+        return list(fold_indices(self.folds))
+
+
+@dataclass
+class FoldResult:
+    """What one fold of one task x scenario adds to its `EvaluationResult`."""
+
+    fold: int
+    columns: list[str]
+    parameters: dict[str, dict]
+    predictions: list[pd.DataFrame] = field(default_factory=list)
+    fold_metrics: list[dict] = field(default_factory=list)
+    importance: list[pd.DataFrame] = field(default_factory=list)
+    shap: list[pd.DataFrame] = field(default_factory=list)
+    partial_dependence: list[pd.DataFrame] = field(default_factory=list)
+    fit_seconds: dict[str, float] = field(default_factory=dict)
+    explain_seconds: float = 0.0
+    seconds: float = 0.0
+
+
+def prepare_cross_validation(
     tracks: pd.DataFrame,
     folds_by_track: pd.Series,
     task: Task,
     scenario: Scenario,
     settings: MLSettings,
-    progress: Progress | None = None,
-) -> EvaluationResult:
-    """Out-of-fold predictions, fold metrics, timings and explanations for one task/scenario.
+) -> CrossValidation:
+    """The task's tracks, their folds (checked for grouping), classes and SHAP sample.
 
-    `folds_by_track` maps track_id to its fold in this scenario (shared by all tasks);
-    `progress` hears of each fold's model as it finishes.
+    `folds_by_track` maps track_id to its fold in this scenario (shared by all tasks).
     """
     started = time.perf_counter()
-    explain_seconds = 0.0
     frame = task_frame(tracks, task)
     folds = frame["track_id"].map(folds_by_track).to_numpy(dtype=np.int64)
     check_grouping(frame[scenario.group_column], folds)
@@ -164,112 +199,179 @@ def cross_validate(
     )
     shap_size = settings.shap_sample_size if task.name in settings.shap_tasks else 0
     shap_positions = set(explain.stratified_sample(strata, shap_size, settings.seed).tolist())
-    importance_metric = _metric(task)
+    return CrossValidation(
+        task,
+        scenario,
+        settings,
+        frame,
+        folds,
+        classes,
+        shap_positions,
+        seconds=time.perf_counter() - started,
+    )
 
-    predictions, fold_metrics, importance, shap_rows, pdp = [], [], [], [], []
-    fit_seconds = dict.fromkeys(MODEL_NAMES, 0.0)
-    fitted_params: dict[str, dict] = {}
-    columns: list[str] = []
-    for fold, train_pos, test_pos in fold_indices(folds):
-        fold_seed = settings.seed + fold
-        x_train, x_test = fold_matrices(
-            frame, task, scenario, train_pos, test_pos, settings, fold_seed
+
+def fold_cost(task: Task) -> float:
+    """The expected relative cost of one fold of every model on `task` (see FIT_COSTS)."""
+    return sum(fit_cost(task, name) for name in MODEL_NAMES)
+
+
+def run_fold(
+    cv: CrossValidation,
+    fold: int,
+    train_pos: np.ndarray,
+    test_pos: np.ndarray,
+    n_jobs: int,
+    progress: Progress | None = None,
+) -> FoldResult:
+    """Fit, predict and explain every model on one fold; `progress` hears of each model.
+
+    n_jobs: threads for the forests' fits and predictions (1 when folds run at once). The
+    models are described (ml.model_runs) with the settings' n_jobs either way, and give the
+    same numbers: a forest's trees are seeded before they are shared out between threads,
+    and its predictions are summed in the same order (`estimators.single_threaded`).
+    """
+    started = time.perf_counter()
+    task, scenario, settings, frame = cv.task, cv.scenario, cv.settings, cv.frame
+    classes = cv.classes
+    fold_seed = settings.seed + fold
+    x_train, x_test = fold_matrices(frame, task, scenario, train_pos, test_pos, settings, fold_seed)
+    columns = list(x_train.columns)
+    result = FoldResult(fold, columns, {}, fit_seconds=dict.fromkeys(MODEL_NAMES, 0.0))
+    y_train = frame[task.target].to_numpy()[train_pos]
+    y_test = frame[task.target].to_numpy()[test_pos]
+    for name in MODEL_NAMES:
+        used = model_columns(name, columns)
+        estimator = make_model(name, task, scenario, settings.seed, settings.n_jobs)
+        result.parameters[name] = describe(estimator)
+        with_n_jobs(estimator, n_jobs)
+        fitting = time.perf_counter()
+        estimator.fit(x_train[used], y_train)
+        result.fit_seconds[name] += time.perf_counter() - fitting
+        single_threaded(estimator)
+
+        rows, metrics = _prediction_rows(
+            task, estimator, x_test[used], frame, test_pos, classes, n_jobs
         )
-        columns = list(x_train.columns)
-        y_train = frame[task.target].to_numpy()[train_pos]
-        y_test = frame[task.target].to_numpy()[test_pos]
-        for name in MODEL_NAMES:
-            used = model_columns(name, columns)
-            estimator = make_model(name, task, scenario, settings.seed, settings.n_jobs)
-            fitted_params[name] = describe(estimator)
-            started = time.perf_counter()
-            estimator.fit(x_train[used], y_train)
-            fit_seconds[name] += time.perf_counter() - started
-            single_threaded(estimator)
-
-            rows, metrics = _prediction_rows(
-                task, estimator, x_test[used], frame, test_pos, classes, settings.n_jobs
+        rows.insert(0, "fold", fold)
+        rows.insert(0, "model", name)
+        result.predictions.append(rows)
+        for metric, value in metrics.items():
+            result.fold_metrics.append(
+                {"model": name, "fold": fold, "metric": metric, "value": value}
             )
-            rows.insert(0, "fold", fold)
-            rows.insert(0, "model", name)
-            predictions.append(rows)
-            for metric, value in metrics.items():
-                fold_metrics.append({"model": name, "fold": fold, "metric": metric, "value": value})
 
-            explaining = time.perf_counter()
-            impurity = explain.impurity_importance(estimator, used)
-            if impurity is not None and name != "baseline":
-                importance.append(_importance_rows(name, fold, "impurity", impurity))
-            if name == "best":
-                sample = _random_sample(len(test_pos), settings.permutation_sample_size, fold_seed)
-                permutation = explain.permutation_importance(
+        explaining = time.perf_counter()
+        impurity = explain.impurity_importance(estimator, used)
+        if impurity is not None and name != "baseline":
+            result.importance.append(_importance_rows(name, fold, "impurity", impurity))
+        if name == "best":
+            sample = _random_sample(len(test_pos), settings.permutation_sample_size, fold_seed)
+            permutation = explain.permutation_importance(
+                x_test[used].iloc[sample],
+                y_test[sample],
+                partial(explain.predict_rows, estimator, n_jobs=n_jobs),
+                _metric(task),
+                settings.permutation_repeats,
+                fold_seed,
+            )
+            result.importance.append(_importance_rows(name, fold, "permutation", permutation))
+            explained = [i for i, pos in enumerate(test_pos) if pos in cv.shap_positions]
+            if explained:
+                shap_frame = _shap_rows(estimator, x_test[used].iloc[explained], classes)
+                test_ids = frame["track_id"].to_numpy()[test_pos][explained]
+                shap_frame["track_id"] = test_ids[shap_frame.pop("row").to_numpy()]
+                shap_frame.insert(0, "model", name)
+                result.shap.append(shap_frame)
+            if fold == 0:
+                sample = _random_sample(len(test_pos), settings.pdp_sample_size, fold_seed)
+                curve = explain.partial_dependence(
+                    estimator,
                     x_test[used].iloc[sample],
-                    y_test[sample],
-                    partial(explain.predict_rows, estimator, n_jobs=settings.n_jobs),
-                    importance_metric,
-                    settings.permutation_repeats,
-                    fold_seed,
+                    [feature for feature in AUDIO_FEATURES if feature in used],
+                    settings.pdp_grid_points,
+                    classes,
+                    n_jobs,
                 )
-                importance.append(_importance_rows(name, fold, "permutation", permutation))
-                explained = [i for i, pos in enumerate(test_pos) if pos in shap_positions]
-                if explained:
-                    shap_frame = _shap_rows(estimator, x_test[used].iloc[explained], classes)
-                    test_ids = frame["track_id"].to_numpy()[test_pos][explained]
-                    shap_frame["track_id"] = test_ids[shap_frame.pop("row").to_numpy()]
-                    shap_frame.insert(0, "model", name)
-                    shap_rows.append(shap_frame)
-                if fold == 0:
-                    sample = _random_sample(len(test_pos), settings.pdp_sample_size, fold_seed)
-                    curve = explain.partial_dependence(
-                        estimator,
-                        x_test[used].iloc[sample],
-                        [feature for feature in AUDIO_FEATURES if feature in used],
-                        settings.pdp_grid_points,
-                        classes,
-                        settings.n_jobs,
-                    )
-                    curve.insert(0, "model", name)
-                    pdp.append(curve)
-            explain_seconds += time.perf_counter() - explaining
-            if progress is not None:
-                progress.advance(
-                    task.name,
-                    scenario.name,
-                    name,
-                    f"fold {fold + 1}/{settings.n_folds}",
-                    weight=fit_cost(task, name),
-                )
-            # A 114-genre forest weighs about a gigabyte: free each one before the next fit
-            # (a full collection costs ~0.1 s; the other models are small enough to wait).
-            del estimator
-            if classes is not None and len(classes) > LARGE_CLASS_COUNT:
-                gc.collect()
+                curve.insert(0, "model", name)
+                result.partial_dependence.append(curve)
+        result.explain_seconds += time.perf_counter() - explaining
+        if progress is not None:
+            progress.advance(
+                task.name,
+                scenario.name,
+                name,
+                f"fold {fold + 1}/{settings.n_folds}",
+                weight=fit_cost(task, name),
+            )
+        # A 114-genre forest weighs about a gigabyte: free each one before the next fit
+        # (a full collection costs ~0.1 s; the other models are small enough to wait).
+        del estimator
+        if classes is not None and len(classes) > LARGE_CLASS_COUNT:
+            gc.collect()
+    result.seconds = time.perf_counter() - started
+    return result
 
+
+def collect_folds(cv: CrossValidation, folds: list[FoldResult]) -> EvaluationResult:
+    """The task x scenario's tables from its folds' results, in fold order."""
+    folds = sorted(folds, key=lambda result: result.fold)
+    columns = folds[-1].columns
+    fit_seconds = {name: sum(fold.fit_seconds[name] for fold in folds) for name in MODEL_NAMES}
     runs = pd.DataFrame(
         [
             {
                 "model": name,
-                "parameters": fitted_params[name],
+                "parameters": folds[-1].parameters[name],
                 "features": model_columns(name, columns),
                 "fit_seconds": fit_seconds[name],
-                "n_tracks": len(frame),
-                "n_classes": 0 if classes is None else len(classes),
+                "n_tracks": len(cv.frame),
+                "n_classes": 0 if cv.classes is None else len(cv.classes),
             }
             for name in MODEL_NAMES
         ]
     )
+
+    def gathered(attribute: str) -> list[pd.DataFrame]:
+        return [frame for fold in folds for frame in getattr(fold, attribute)]
+
+    shap_rows, pdp = gathered("shap"), gathered("partial_dependence")
     return EvaluationResult(
-        task=task,
-        scenario=scenario,
-        predictions=pd.concat(predictions, ignore_index=True),
-        fold_metrics=pd.DataFrame(fold_metrics),
+        task=cv.task,
+        scenario=cv.scenario,
+        predictions=pd.concat(gathered("predictions"), ignore_index=True),
+        fold_metrics=pd.DataFrame([row for fold in folds for row in fold.fold_metrics]),
         runs=runs,
-        importance=_summarise_importance(pd.concat(importance, ignore_index=True)),
+        importance=_summarise_importance(pd.concat(gathered("importance"), ignore_index=True)),
         shap=pd.concat(shap_rows, ignore_index=True) if shap_rows else pd.DataFrame(),
         partial_dependence=pd.concat(pdp, ignore_index=True) if pdp else pd.DataFrame(),
-        seconds=time.perf_counter() - started,
+        seconds=cv.seconds + sum(fold.seconds for fold in folds),
         fit_seconds=fit_seconds,
-        explain_seconds=explain_seconds,
+        explain_seconds=sum(fold.explain_seconds for fold in folds),
+    )
+
+
+def cross_validate(
+    tracks: pd.DataFrame,
+    folds_by_track: pd.Series,
+    task: Task,
+    scenario: Scenario,
+    settings: MLSettings,
+    progress: Progress | None = None,
+) -> EvaluationResult:
+    """Out-of-fold predictions, fold metrics, timings and explanations for one task/scenario,
+    one fold after the other (each fit on `settings.n_jobs` threads).
+
+    `folds_by_track` maps track_id to its fold in this scenario (shared by all tasks);
+    `progress` hears of each fold's model as it finishes.
+    """
+    cv = prepare_cross_validation(tracks, folds_by_track, task, scenario, settings)
+    return collect_folds(
+        cv,
+        [
+            run_fold(cv, fold, train_pos, test_pos, settings.n_jobs, progress)
+            for fold, train_pos, test_pos in cv.splits()
+        ],
     )
 
 

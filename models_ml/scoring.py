@@ -18,6 +18,7 @@ a test checks that both quarantine the same rows for the same reasons.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,7 @@ from models_ml.estimators import make_best, single_threaded
 from models_ml.evaluation import fit_cost
 from models_ml.features import derived_features, track_matrix
 from models_ml.metrics import top_k
+from models_ml.parallel import dearest_first, run_in_threads
 from spotify_warehouse.progress import Progress
 
 #: Columns a new-track CSV must have: the audio columns of dataset.csv, named as there
@@ -91,30 +93,53 @@ class ScoringBundle:
 def fit_scoring_bundle(
     tracks: pd.DataFrame, settings: MLSettings, progress: Progress | None = None
 ) -> tuple[ScoringBundle, dict]:
-    """Fit the cold-start best models on every labelled track (`progress` hears of each)."""
+    """Fit the cold-start best models on every labelled track (`progress` hears of each).
+
+    The three fits are independent: they run on `settings.n_jobs` threads
+    (`parallel.run_in_threads`), the 114-genre forests with their own n_jobs threads.
+    """
     scenario = scenario_by_name(SCORING_SCENARIO)
-    genre_models, genre_classes = {}, {}
-    for name in GENRE_TASKS:
+
+    def fit_genre_model(name: str) -> BaseEstimator:
         task = task_by_name(name)
         labelled = tracks[tracks[task.target].notna()].reset_index(drop=True)
         model = make_best(task, scenario, settings.seed, settings.n_jobs)
         single_threaded(model.fit(track_matrix(labelled), labelled[task.target].to_numpy()))
-        genre_models[name] = model
-        genre_classes[name] = np.asarray(explain.final_estimator(model).classes_)
         if progress is not None:
             progress.advance(name, "scoring model", "all tracks", weight=fit_cost(task, "best"))
+        return model
 
     task = task_by_name("popularity")
     frame = tracks.reset_index(drop=True)
-    everything = np.arange(len(frame))
-    derived, _ = derived_features(
-        frame, task, scenario, everything, everything[:0], settings, settings.seed
+
+    def fit_popularity_model() -> tuple[BaseEstimator, list[str]]:
+        everything = np.arange(len(frame))
+        derived, _ = derived_features(
+            frame, task, scenario, everything, everything[:0], settings, settings.seed
+        )
+        features = pd.concat([track_matrix(frame), derived], axis=1)
+        model = make_best(task, scenario, settings.seed, settings.n_jobs)
+        single_threaded(model.fit(features, frame[task.target].to_numpy(dtype=float)))
+        if progress is not None:
+            progress.advance(
+                task.name, "scoring model", "all tracks", weight=fit_cost(task, "best")
+            )
+        return model, list(features.columns)
+
+    costs = [
+        *(fit_cost(task_by_name(name), "best") for name in GENRE_TASKS),
+        fit_cost(task, "best"),
+    ]
+    *fitted_genre_models, (popularity_model, popularity_columns) = run_in_threads(
+        [*(partial(fit_genre_model, name) for name in GENRE_TASKS), fit_popularity_model],
+        settings.n_jobs,
+        dearest_first(costs),
     )
-    features = pd.concat([track_matrix(frame), derived], axis=1)
-    popularity_model = make_best(task, scenario, settings.seed, settings.n_jobs)
-    single_threaded(popularity_model.fit(features, frame[task.target].to_numpy(dtype=float)))
-    if progress is not None:
-        progress.advance(task.name, "scoring model", "all tracks", weight=fit_cost(task, "best"))
+    genre_models = dict(zip(GENRE_TASKS, fitted_genre_models, strict=True))
+    genre_classes = {
+        name: np.asarray(explain.final_estimator(model).classes_)
+        for name, model in genre_models.items()
+    }
 
     target = frame[[task.target]].astype(float)
     genres = frame["track_genres"].explode().dropna().unique()
@@ -129,13 +154,13 @@ def fit_scoring_bundle(
         genre_models,
         genre_classes,
         popularity_model,
-        list(features.columns),
+        popularity_columns,
         pd.Series(means[task.target].to_numpy(), index=genres),
     )
     metadata = {
         "scenario": SCORING_SCENARIO,
         "features": list(TRACK_FEATURES),
-        "popularity_features": list(features.columns),
+        "popularity_features": popularity_columns,
         "classes": {name: list(map(str, classes)) for name, classes in genre_classes.items()},
         "n_training_tracks": {
             "track_genre": int(tracks["track_genre"].notna().sum()),

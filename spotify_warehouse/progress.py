@@ -14,6 +14,7 @@ go through dbt's own logger (console and logs/dbt.log, `dbt_console`); elsewhere
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from collections.abc import Callable
 
@@ -78,6 +79,8 @@ class Progress:
         self.steps: list[tuple[str, float]] = []
         self._last_emit = -float("inf")
         self._last_done = self.started
+        # Training runs folds on several threads: one unit's count and line at a time.
+        self._lock = threading.Lock()
 
     @property
     def elapsed(self) -> float:
@@ -92,6 +95,10 @@ class Progress:
 
     def advance(self, *labels: str, weight: float = 1.0) -> None:
         """One unit finished; `labels` say which (task, scenario, model, fold ...)."""
+        with self._lock:
+            self._advance(labels, weight)
+
+    def _advance(self, labels: tuple[str, ...], weight: float) -> None:
         self.done_units += 1
         self.done_weight += weight
         now = self.clock()

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import threading
+from functools import partial
+
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.dummy import DummyClassifier
-from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
 from sklearn.metrics import accuracy_score, roc_auc_score
+from threadpoolctl import threadpool_limits
 
 from models_ml import explain
 from models_ml.config import AUDIO_FEATURES, MLSettings, scenario_by_name, task_by_name
 from models_ml.encoding import _long_keys, _subset, out_of_fold_means
-from models_ml.estimators import ArtistPriorBlend, single_threaded
+from models_ml.estimators import ArtistPriorBlend, make_best, single_threaded, with_n_jobs
 from models_ml.explain import stratified_sample
 from models_ml.features import fold_matrices
 from models_ml.metrics import label_ranks, macro_ovr_auc, top_k
+from models_ml.parallel import dearest_first, run_in_threads
 from models_ml.splits import assign_folds, check_grouping, fold_indices
 
 pytestmark = pytest.mark.unit
@@ -233,3 +242,68 @@ def test_a_subset_of_exploded_keys_is_the_exploded_subset() -> None:
     subset = _subset(_long_keys(keys), positions)
     assert list(subset.index) == list(expected.index)
     assert list(subset) == list(expected)
+
+
+def test_the_thread_count_of_a_fit_changes_no_model() -> None:
+    """Training fits forests with one thread per fold and gradient boosting with one OpenMP
+    thread (models_ml/parallel.py): the models must be those of any other thread count."""
+    features, labels, values = _forest_data(2_500)
+    # Predictions with one thread each (`single_threaded`): a forest predicting on two
+    # threads adds its trees in the order they finish.
+    forests = [
+        single_threaded(
+            with_n_jobs(RandomForestRegressor(n_estimators=8, random_state=0), n_jobs).fit(
+                features, values
+            )
+        )
+        for n_jobs in (1, 2)
+    ]
+    assert np.array_equal(forests[0].predict(features), forests[1].predict(features))
+    boosted = []
+    for threads in (1, 2):
+        with threadpool_limits(limits=threads, user_api="openmp"):
+            model = HistGradientBoostingClassifier(max_iter=30, random_state=0)
+            boosted.append(model.fit(features, labels).predict_proba(features))
+    assert np.array_equal(boosted[0], boosted[1])
+
+
+def test_with_n_jobs_reaches_nested_models() -> None:
+    task, scenario = task_by_name("track_genre"), scenario_by_name("catalog")
+    model = with_n_jobs(make_best(task, scenario, seed=0, n_jobs=2), 1)
+    n_jobs = {
+        name: value
+        for name, value in model.get_params(deep=True).items()
+        if name.endswith("n_jobs")
+    }
+    assert n_jobs and set(n_jobs.values()) == {1}, n_jobs
+
+
+def test_run_in_threads_starts_in_the_given_order_and_returns_in_call_order() -> None:
+    started: list[int] = []
+    lock = threading.Lock()
+
+    def call(number: int) -> int:
+        with lock:
+            started.append(number)
+        return number * 10
+
+    results = run_in_threads(
+        [partial(call, n) for n in range(6)], 1, dearest_first([1, 5, 2, 9, 0, 3])
+    )
+    assert results == [0, 10, 20, 30, 40, 50]
+    assert started == [3, 1, 5, 2, 0, 4]
+    assert run_in_threads([partial(call, n) for n in range(6)], 2) == results
+
+
+def test_run_in_threads_raises_the_first_error_and_starts_nothing_after_it() -> None:
+    ran: list[int] = []
+
+    def call(number: int) -> int:
+        ran.append(number)
+        if number == 1:
+            raise ValueError("fold 1 failed")
+        return number
+
+    with pytest.raises(ValueError, match="fold 1 failed"):
+        run_in_threads([partial(call, n) for n in range(50)], 1)
+    assert ran[:2] == [0, 1] and len(ran) < 50

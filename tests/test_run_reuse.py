@@ -122,6 +122,32 @@ def test_the_same_inputs_reuse_the_run_without_fitting(
 
 
 @pytest.mark.dbt_fixture
+def test_folds_at_once_give_the_tables_of_one_fold_after_the_other(tracks: pd.DataFrame) -> None:
+    """Training runs n_jobs folds at once (models_ml/parallel.py); one at a time on one
+    thread must give the same tables, bit for bit (the runs table differs only in the n_jobs
+    it records)."""
+    together, one_by_one = (
+        training.result_tables(
+            training.evaluate_all(tracks, replace(SMALL_ML, n_jobs=n_jobs)),
+            "run",
+            "data",
+            SMALL_ML,
+            "now",
+        )
+        for n_jobs in (2, 1)
+    )
+    assert together.keys() == one_by_one.keys()
+    for name, table in together.items():
+        other = one_by_one[name]
+        if name == "model_runs":
+            table, other = (
+                frame.drop(columns=["parameters", "fit_seconds"]) for frame in (table, other)
+            )
+        pd.testing.assert_frame_equal(table, other, check_exact=True, obj=name)
+    assert len(together["genre_predictions"]) and len(together["shap_values"])
+
+
+@pytest.mark.dbt_fixture
 @pytest.mark.parametrize(
     "change",
     ["one raw value", "one setting", "forced"],
