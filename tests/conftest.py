@@ -2,7 +2,9 @@
 test tiers, and the one rule for tests that need Chromium.
 
 The warehouses are built once per test session into a temporary directory and opened
-read-only by the tests that need them.
+read-only by the tests that need them. The real-data build starts in the background when
+the session starts (at a lower priority) and its tests run last, so the other tests run
+while it builds.
 
 Tiers (pytest markers, registered in pyproject.toml):
 
@@ -29,8 +31,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -43,7 +48,10 @@ from tests.support import (
     FIXTURE_VARS,
     REAL_INCOMING,
     REAL_RAW,
+    ROOT,
     DbtResult,
+    dbt_command,
+    dbt_env,
     run_dbt,
 )
 
@@ -88,6 +96,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(tier)
     if problems:
         raise pytest.UsageError("mis-tiered tests:\n  " + "\n  ".join(problems))
+    # The tests of the real-data build last (stable: the others keep their order), so the
+    # other tests run while it builds in the background (`_real_build_in_background`).
+    items.sort(key=lambda item: "real_build" in item.fixturenames)
 
 
 def require_chromium() -> tuple[Path, Path]:
@@ -237,15 +248,89 @@ def fixture_db(fixture_build: tuple[Path, DbtResult]) -> Iterator[duckdb.DuckDBP
     connection.close()
 
 
-@pytest.fixture(scope="session")
-def real_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, DbtResult]:
-    """`dbt build` of the full raw files in data/raw into a temporary warehouse."""
+#: The real-data build runs beside the other tests at this niceness (`os.nice`): it takes
+#: the cores they leave idle (dbt's single-threaded parse and scheduling, waits on
+#: subprocesses and the browser) and yields to them otherwise, so a test that measures a
+#: wait (the refresh tests) is not slowed by it.
+REAL_BUILD_NICENESS = 10
+#: Seconds the real-data build may take from its start, other tests running beside it.
+REAL_BUILD_TIMEOUT = 3600
+
+
+@dataclass
+class BackgroundBuild:
+    """A `dbt build` started in the background, its output going to a file."""
+
+    workdir: Path
+    warehouse: Path
+    process: subprocess.Popen[bytes]
+    output: Path
+    started: float
+
+    def result(self, timeout: float) -> DbtResult:
+        """Wait for the build (at most `timeout` seconds from its start) and return it."""
+        remaining = max(timeout - (time.monotonic() - self.started), 1.0)
+        try:
+            code = self.process.wait(timeout=remaining)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            code = self.process.returncode
+            pytest.fail(f"the real-data build took over {timeout:.0f} s", pytrace=False)
+        return DbtResult(code, self.output.read_text(encoding="utf-8", errors="replace"))
+
+    def stop(self) -> None:
+        """End the build (and what it started) if it is still running."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def _lower_priority() -> None:
+    """In the child before exec: run at REAL_BUILD_NICENESS."""
+    os.nice(REAL_BUILD_NICENESS)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _real_build_in_background(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[BackgroundBuild | None]:
+    """Start the full real-data build as the session starts, if a selected test needs it.
+
+    It takes most of the suite's time, and its tests only read its result: started first, it
+    builds while the other tests run (they are ordered before it, see
+    `pytest_collection_modifyitems`), and `real_build` waits for it. Nothing starts when no
+    selected test needs it (`pytest -m unit`, `-m "not real_data"`).
+    """
+    if not any("real_build" in item.fixturenames for item in request.session.items):
+        yield None
+        return
     workdir = tmp_path_factory.mktemp("real_build")
     warehouse = workdir / "warehouse.duckdb"
     dbt_vars = {"raw_data_dir": str(REAL_RAW), "incoming_dir": str(REAL_INCOMING)}
-    result = run_dbt(["build"], workdir, warehouse, dbt_vars, timeout=1800)
+    output = workdir / "dbt-output.txt"
+    with output.open("wb") as sink:
+        process = subprocess.Popen(
+            dbt_command(["build"], workdir, dbt_vars),
+            cwd=ROOT,
+            env=dbt_env(workdir, warehouse),
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_lower_priority,
+        )
+    build = BackgroundBuild(workdir, warehouse, process, output, time.monotonic())
+    yield build
+    build.stop()
+
+
+@pytest.fixture(scope="session")
+def real_build(_real_build_in_background: BackgroundBuild | None) -> tuple[Path, Path, DbtResult]:
+    """`dbt build` of the full raw files in data/raw into a temporary warehouse."""
+    build = _real_build_in_background
+    assert build is not None, "the real-data build was not started"
+    result = build.result(REAL_BUILD_TIMEOUT)
     assert result.ok, result.output[-5000:]
-    return warehouse, workdir, result
+    return build.warehouse, build.workdir, result
 
 
 @pytest.fixture(scope="session")

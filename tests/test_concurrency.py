@@ -35,10 +35,14 @@ def table_counts(path: Path) -> dict[str, int]:
         return {name: scalar(connection, f"select count(*) from {name}") for (name,) in tables}
 
 
-def test_build_while_another_process_writes_fails_clearly(built_copy: Path, tmp_path: Path) -> None:
+def test_build_while_another_process_writes_fails_clearly(
+    fixture_build: tuple[Path, DbtResult], built_copy: Path, tmp_path: Path
+) -> None:
     before_hash, before_counts = sha256(built_copy), table_counts(built_copy)
     with writer_holding(built_copy) as holder:
-        result = run_dbt(["build"], tmp_path, built_copy, FIXTURE_VARS)
+        result = run_dbt(
+            ["build"], tmp_path, built_copy, FIXTURE_VARS, parsed_in=fixture_build[0].parent
+        )
         assert not result.ok
         assert "Could not set lock on file" in result.output
         assert str(built_copy) in result.output

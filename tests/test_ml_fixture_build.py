@@ -443,6 +443,7 @@ def second_build(
         warehouse,
         FIXTURE_VARS,
         extra_env={"SPOTIFY_MODELS_DIR": str(models_root)},
+        parsed_in=fixture_build[0].parent,
     )
     assert result.ok, result.output[-5000:]
     return warehouse, result
@@ -513,9 +514,15 @@ def test_the_refresh_var_and_full_refresh_force_training(
         "discovery_settings": {"k_values": [3], "kmeans_n_init": 1, "hybrid_weights": [0.0]},
     }
     select = ["run", "--select", "int_ml_models_trained", "int_discovery_built"]
+    models = {"SPOTIFY_MODELS_DIR": str(tmp_path / "models")}
 
     def run(*extra: str, **more_vars: object) -> str:
-        result = run_dbt([*select, *extra], tmp_path, warehouse, {**small, **more_vars})
+        # One models folder for every run; a target folder per set of vars, so that the
+        # runs with the same vars reuse one parse of the project (`reuse_parse`).
+        workdir = tmp_path / ("more_vars" if more_vars else "small_vars")
+        result = run_dbt(
+            [*select, *extra], workdir, warehouse, {**small, **more_vars}, extra_env=models
+        )
         assert result.ok, result.output[-3000:]
         return result.output
 

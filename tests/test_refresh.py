@@ -31,6 +31,7 @@ from tests.support import (
     DbtResult,
     dbt_env,
     refresh_command,
+    reuse_parse,
     scalar,
     sha256,
     writer_holding,
@@ -44,10 +45,12 @@ WAREHOUSE_ONLY = ["--exclude", "int_ml_models_trained+"]
 
 @pytest.fixture
 def live(fixture_build: tuple[Path, DbtResult], tmp_path: Path) -> Path:
-    """A private copy of the built fixture warehouse: the file analysts have open."""
+    """A private copy of the built fixture warehouse: the file analysts have open (and the
+    build's parse, which refreshes with the fixture's vars start from: `reuse_parse`)."""
     copy = tmp_path / "warehouse.duckdb"
     shutil.copyfile(fixture_build[0], copy)
     shutil.copytree(fixture_build[0].parent / "models", tmp_path / "models")
+    reuse_parse(fixture_build[0].parent, tmp_path)
     return copy
 
 
