@@ -24,7 +24,9 @@ and never guessed:
   `source_line_number` its line in the file (header = line 1), so numbers never shift
   after a malformed line.
 
-Files may be gzip-compressed (detected by their magic bytes, whatever the name).
+Files may be gzip-compressed (detected by their magic bytes, whatever the name). A source's
+path may be a glob: every file it matches is read, in name order, each row keeping its own
+file name and its numbers within that file.
 The on-run-start hook calls `header_problem` through the SQL function raw_csv_problem(),
 so the header is judged by exactly the reader staging uses.
 """
@@ -225,13 +227,30 @@ def records(raw: RawFile) -> pd.DataFrame:
     return pd.concat([lines, frame], axis=1)
 
 
-def read_records(pattern: str, optional: bool = False) -> pd.DataFrame:
+def matching_files(pattern: str, optional: bool = False, expand_glob: bool = False) -> list[str]:
+    """The files a source reads, sorted by name (each is read and numbered on its own).
+
+    `optional`: a glob, and no match is fine (a folder of incoming files may be empty).
+    `expand_glob`: a glob that must match a file: a file of exactly that name is read as it
+    is, and no match gives the pattern itself, which then fails as "file not found".
+    Neither: the pattern is one path.
+    """
+    if not (optional or expand_glob):
+        return [pattern]
+    if expand_glob and Path(pattern).is_file():
+        return [pattern]
+    found = sorted(glob.glob(pattern))
+    return found if found or optional else [pattern]
+
+
+def read_records(pattern: str, optional: bool = False, expand_glob: bool = False) -> pd.DataFrame:
     """Every data line of the file, or of every file a glob matches (columns united by name).
 
     A missing file is an error unless `optional` (a folder of incoming files may be empty);
-    no file at all gives an empty frame with the line columns only.
+    no file at all gives an empty frame with the line columns only. `optional` and
+    `expand_glob` read a glob as `matching_files` says; without either the pattern is a path.
     """
-    paths = sorted(glob.glob(pattern)) if optional else [pattern]
+    paths = matching_files(pattern, optional, expand_glob)
     frames = [records(open_raw_file(path)) for path in paths]
     if not frames:
         return pd.DataFrame({name: pd.Series(dtype=object) for name in LINE_COLUMNS}).astype(
@@ -248,8 +267,9 @@ except ImportError:  # pragma: no cover - the reader functions work without dbt
 
 class Plugin(BasePlugin):  # type: ignore[misc,valid-type]
     """dbt-duckdb plugin: a source with `meta: {plugin: raw_csv, raw_file: PATH}` is loaded
-    as a table of its lines (see the module docstring); `optional_file: true` reads every
-    file a glob matches, or none."""
+    as a table of its lines (see the module docstring). PATH may be a glob: every file it
+    matches is read, at least one (as Spark's text source reads a path);
+    `optional_file: true` allows none."""
 
     def configure_connection(self, conn: Any) -> None:
         """raw_csv_problem(path, required_columns) for the on-run-start validation hook."""
@@ -272,7 +292,9 @@ class Plugin(BasePlugin):  # type: ignore[misc,valid-type]
     def load(self, source_config: Any) -> pd.DataFrame:
         pattern = source_config["raw_file"]
         try:
-            frame = read_records(pattern, optional=bool(source_config.get("optional_file")))
+            frame = read_records(
+                pattern, optional=bool(source_config.get("optional_file")), expand_glob=True
+            )
         except RawFileError as error:
             # dbt prints this line; the build stops at this source's staging model.
             raise RuntimeError(str(error)) from None

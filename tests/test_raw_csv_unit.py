@@ -409,6 +409,56 @@ def test_not_optional_pattern_is_a_path(tmp_path: Path) -> None:
         read_records(str(tmp_path / "*.csv"))
 
 
+def test_expand_glob_reads_every_match_numbered_per_file(tmp_path: Path) -> None:
+    """A glob for a required source (tracks_file: dataset-*.csv): every match, in name order,
+    each row with its own file and its position in that file, as the incoming folder."""
+    write(tmp_path / "part-1.csv", b"a,b\n1,2\nbroken\n3,4\n")
+    write(tmp_path / "part-0.csv", gzip.compress(b"a,b\n5,6\n"))
+    write(tmp_path / "other.csv", b"a,b\n7,8\n")
+    frame = read_records(str(tmp_path / "part-*.csv"), expand_glob=True)
+    assert list(frame["source_file"]) == ["part-0.csv", "part-1.csv", "part-1.csv", "part-1.csv"]
+    assert list(frame["source_row_number"]) == [1, 1, 2, 3]
+    assert list(frame["source_line_number"]) == [2, 2, 3, 4]
+    assert_parsed(frame, 0, ["5", "6"])
+    assert_malformed(frame, 2, "expected 2 fields, found 1", "broken")
+    assert_parsed(frame, 3, ["3", "4"])
+    assert frame["source_row_number"].dtype == "int64"
+
+
+def test_expand_glob_of_one_path_and_of_no_match(tmp_path: Path) -> None:
+    path = write(tmp_path / "only.csv", b"a,b\n1,2\n")
+    assert list(read_records(str(path), expand_glob=True)["a"]) == ["1"]
+    # A file whose name holds glob characters is read as it is named.
+    literal = write(tmp_path / "export[1].csv", b"a,b\n3,4\n")
+    assert list(read_records(str(literal), expand_glob=True)["a"]) == ["3"]
+    # No match: the error of a missing file, naming the pattern.
+    pattern = str(tmp_path / "none-*.csv")
+    with pytest.raises(RawFileError) as error:
+        read_records(pattern, expand_glob=True)
+    assert str(error.value) == f"{pattern}: file not found"
+
+
+def test_expand_glob_with_a_bad_file_fails_naming_it(tmp_path: Path) -> None:
+    write(tmp_path / "part-0.csv", b"a,b\n1,2\n")
+    bad = write(tmp_path / "part-1.csv", b"")
+    with pytest.raises(RawFileError) as error:
+        read_records(str(tmp_path / "part-*.csv"), expand_glob=True)
+    assert str(error.value) == f"{bad}: file is empty"
+
+
+def test_matching_files(tmp_path: Path) -> None:
+    for name in ("b.csv", "a.csv", "c.txt"):
+        write(tmp_path / name, b"a,b\n")
+    pattern = str(tmp_path / "*.csv")
+    matches = [str(tmp_path / "a.csv"), str(tmp_path / "b.csv")]
+    assert raw_csv.matching_files(pattern) == [pattern]
+    assert raw_csv.matching_files(pattern, optional=True) == matches
+    assert raw_csv.matching_files(pattern, expand_glob=True) == matches
+    empty = str(tmp_path / "*.tsv")
+    assert raw_csv.matching_files(empty, optional=True) == []
+    assert raw_csv.matching_files(empty, expand_glob=True) == [empty]
+
+
 # --- The dbt-duckdb plugin -----------------------------------------------------------------
 
 
@@ -428,6 +478,11 @@ def test_plugin_load_and_errors(tmp_path: Path) -> None:
     assert frame.iloc[1]["malformed_detail"] == "expected 2 fields, found 1"
     empty = plugin.load({"raw_file": str(tmp_path / "none" / "*.csv"), "optional_file": True})
     assert len(empty) == 0
+    # A required source's path may be a glob: every match is read.
+    write(tmp_path / "u.csv", b"a,b\n3,4\n")
+    both = plugin.load({"raw_file": str(tmp_path / "[tu].csv")})
+    assert list(both["source_file"]) == ["t.csv", "t.csv", "u.csv"]
+    assert list(both["source_row_number"]) == [1, 2, 1]
     with pytest.raises(RuntimeError) as error:
         plugin.load({"raw_file": str(tmp_path / "missing.csv")})
     assert str(error.value) == f"{tmp_path / 'missing.csv'}: file not found"

@@ -2,10 +2,11 @@
     Raw-file registration and validation: runs at the start of every dbt invocation
     (on-run-start in dbt_project.yml), before any model reads a raw file.
 
-    For every raw file declared in the sources (`meta.raw_file`; `meta.optional_file` for a
-    folder of files given as a glob) it checks that the file exists and that its header holds
-    every column documented for the source table (less those marked meta.optional), so that
-    a wrong path, an empty or binary file, or an export with a renamed column stops the build
+    For every raw file declared in the sources (`meta.raw_file`: a path, or a glob of which
+    every match is read and which must match a file; with `meta.optional_file`, a folder of
+    files that may be empty) it checks that the file exists and that its header holds every
+    column documented for the source table (less those marked meta.optional), so that a
+    wrong path, an empty or binary file, or an export with a renamed column stops the build
     with one line naming the file and the problem, instead of an error deep inside a staging
     model. Broken lines inside a file with a good header do not stop anything: they become
     malformed rows and are quarantined (malformed_line).
@@ -59,7 +60,12 @@
                 {%- do check_raw_file(path, raw.required, raw.label) -%}
             {%- endfor -%}
         {%- else -%}
-            {%- do check_raw_file(raw.pattern, raw.required, raw.label) -%}
+            {#- One file, or a glob of several (the loader reads every match): each match
+                must be valid; no match stops the build with "not found". -#}
+            {%- set paths = raw_files(raw.pattern) -%}
+            {%- for path in (paths if paths else [raw.pattern]) -%}
+                {%- do check_raw_file(path, raw.required, raw.label) -%}
+            {%- endfor -%}
         {%- endif -%}
     {%- endfor -%}
     {{ return('') }}

@@ -5,7 +5,8 @@
       * Within a file, a track's rows differ only in the genre or playlist they were
         collected under, except popularity, which was captured at different times (720 ids
         in the tracks file carry several values). The representative row is the one with the
-        highest popularity, ties broken by the earliest row in the file.
+        highest popularity, ties broken by the earliest row in the file (the first file by
+        name, when the source is a glob of several).
       * Across files, the 114-genre tracks file wins for names, artists, popularity and audio
         features (all taken from its one representative row, never mixed): it is the newer
         export (2022 vs January 2020) and lists every artist, not just the first. The
@@ -30,16 +31,20 @@ playlist_rows as (
 spotify_ranked as (
     select
         *,
-        row_number() over (partition by track_id order by popularity desc, source_row_number) as row_rank,
-        count(*) over (partition by track_id)                                                 as row_count
+        row_number() over (
+            partition by track_id order by popularity desc, source_file, source_row_number
+        )                                     as row_rank,
+        count(*) over (partition by track_id) as row_count
     from spotify_rows
 ),
 
 playlist_ranked as (
     select
         *,
-        row_number() over (partition by track_id order by popularity desc, source_row_number) as row_rank,
-        count(*) over (partition by track_id)                                                 as row_count
+        row_number() over (
+            partition by track_id order by popularity desc, source_file, source_row_number
+        )                                     as row_rank,
+        count(*) over (partition by track_id) as row_count
     from playlist_rows
 ),
 
