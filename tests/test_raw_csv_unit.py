@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 
 from models_ml import raw_csv
 from models_ml.raw_csv import (
+    CHUNK_LINES,
     LINE_COLUMNS,
     MAX_FIELD_CHARS,
     RAW_LINE_CHARS,
@@ -511,6 +512,165 @@ def test_plugin_sql_function_and_raw_schema(tmp_path: Path) -> None:
             "select count(*) from information_schema.schemata where schema_name = 'raw'"
         ).fetchone()
         assert schemas == (1,)
+    finally:
+        connection.close()
+
+
+# --- Streaming: chunks, Parquet, the plugin's relation --------------------------------------
+
+
+LINE_BYTES = st.lists(
+    st.sampled_from([b"a", b",", b'"', b"\n", b"\r", b"\r\n", b" ", BOM, b"\xe9", b"\x00"]),
+    max_size=40,
+).map(b"".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=LINE_BYTES, compressed=st.booleans())
+def test_streamed_lines_equal_the_split_file(
+    property_dir: Path, data: bytes, compressed: bool
+) -> None:
+    """The stream reader gives the lines, header and errors of reading the file at once."""
+    path = write(property_dir / "stream.csv", gzip.compress(data) if compressed else data)
+    assert list(raw_csv._stream_lines(path, io.BytesIO(data), False)) == raw_csv.split_lines(data)
+    try:
+        whole = open_raw_file(path)
+    except RawFileError as error:
+        with pytest.raises(RawFileError) as streamed, raw_csv.stream_raw_file(path) as (_, rest):
+            list(rest)
+        assert str(streamed.value) == str(error)
+        return
+    with raw_csv.stream_raw_file(path) as (header, lines):
+        assert header == whole.header
+        assert list(lines) == whole.lines
+
+
+def test_stream_of_a_truncated_gzip_fails_at_the_cut(tmp_path: Path) -> None:
+    compressed = gzip.compress(b"a,b\n" + b"1,2\n" * 1_000)
+    path = write(tmp_path / "cut.csv.gz", compressed[: len(compressed) // 2])
+    with pytest.raises(RawFileError) as error, raw_csv.stream_raw_file(path) as (header, lines):
+        assert header == ["a", "b"]
+        list(lines)
+    assert str(error.value).startswith(f"{path}: not a complete GZIP file")
+
+
+def test_record_chunks_concatenate_to_read_records(tmp_path: Path) -> None:
+    write(tmp_path / "a.csv", b"x,y\n1,2\nbroken\n3,4\n\n5,6\n")
+    write(tmp_path / "b.csv", b"x,z\n")  # header only: one empty frame, for its columns
+    write(tmp_path / "c.csv", b"z,x\n7,8\n")
+    pattern = str(tmp_path / "*.csv")
+    chunks = list(raw_csv.record_chunks(pattern, optional=True, chunk_lines=2))
+    assert [len(chunk) for chunk in chunks] == [2, 2, 1, 0, 1]
+    assert list(chunks[1]["source_row_number"]) == [3, 4]
+    assert list(chunks[1]["source_line_number"]) == [4, 5]
+    joined = pd.concat(chunks, ignore_index=True, sort=False)
+    pd.testing.assert_frame_equal(joined, read_records(pattern, optional=True))
+    assert list(joined.columns) == [*LINE_COLUMNS, "x", "y", "z"]
+    # A file of exactly chunk_lines lines ends without an empty frame.
+    write(tmp_path / "d.csv", b"x,y\n1,2\n3,4\n")
+    assert [len(c) for c in raw_csv.record_chunks(str(tmp_path / "d.csv"), chunk_lines=2)] == [2]
+
+
+def described_rows(
+    connection: duckdb.DuckDBPyConnection, relation: str
+) -> tuple[list[tuple], list[tuple]]:
+    """A relation's columns with their types, and its rows in order."""
+    columns = connection.execute(f"select column_name, column_type from (describe {relation})")
+    return columns.fetchall(), connection.execute(f"select * from {relation}").fetchall()
+
+
+@pytest.mark.parametrize("chunk_lines", [1, 2, CHUNK_LINES])
+def test_parquet_chunks_read_back_as_the_frame(tmp_path: Path, chunk_lines: int) -> None:
+    """Read back (as the plugin's relation reads them), the Parquet chunks are the frame the
+    plugin would have handed over whole: same columns in the same order, same types (text
+    VARCHAR even where a chunk has no value, row numbers BIGINT), same rows in order."""
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    write(folder / "b.csv", b"track_id,tempo,mode\nb1,120,1\nbroken\nb3,,\n")
+    write(folder / "a.csv", BOM + b"track_id,tempo,energy\r\na1,90,0.5\r\n")
+    write(folder / "c.csv", b"track_id,valence\n")
+    pattern = str(folder / "*.csv")
+    scratch = tmp_path / "parts"
+    scratch.mkdir()
+    parts = raw_csv.write_parquet_chunks(pattern, scratch, optional=True, chunk_lines=chunk_lines)
+    assert parts == sorted(parts) and all(Path(part).parent == scratch for part in parts)
+    with duckdb.connect() as connection:
+        connection.register("whole", raw_csv.as_text(read_records(pattern, optional=True)))
+        connection.execute(
+            f"create view parts as select * from read_parquet({parts!r}, union_by_name = true)"
+        )
+        assert described_rows(connection, "parts") == described_rows(connection, "whole")
+        types = dict(described_rows(connection, "parts")[0])
+    assert types["source_row_number"] == "BIGINT" and types["valence"] == "VARCHAR"
+
+
+def test_parquet_chunks_of_no_file(tmp_path: Path) -> None:
+    parts = raw_csv.write_parquet_chunks(str(tmp_path / "none" / "*.csv"), tmp_path, optional=True)
+    with duckdb.connect() as connection:
+        connection.register("whole", raw_csv.as_text(raw_csv.empty_records()))
+        connection.execute(f"create view parts as select * from read_parquet({parts!r})")
+        assert described_rows(connection, "parts") == described_rows(connection, "whole")
+        assert connection.execute("select count(*) from parts").fetchone() == (0,)
+
+
+def load_as_dbt_duckdb_does(
+    plugin: raw_csv.Plugin, connection: duckdb.DuckDBPyConnection, config: dict, table: str
+) -> None:
+    """dbt-duckdb's LocalEnvironment.load_source: register what load returns on a new cursor,
+    create the table from it, close the cursor."""
+    cursor = connection.cursor()
+    loaded = plugin.load(config)
+    cursor.register(f"{table}_df", loaded)
+    cursor.execute(f"create or replace table raw.{table} as select * from {table}_df")
+    cursor.close()
+
+
+def test_plugin_load_streams_through_parquet_into_the_same_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(raw_csv.tempfile, "tempdir", str(scratch))
+    monkeypatch.setattr(raw_csv, "CHUNK_LINES", 2)
+    lines = [b"a,b", b"1,2", b"x", b'"3",4', b"5,\xe9", b"", b"7,8", b"9,10"]
+    write(tmp_path / "t.csv.gz", gzip.compress(b"\n".join(lines) + b"\n"))
+    write(tmp_path / "u.csv", b"a,c\n11,12\n")
+    config = {"raw_file": str(tmp_path / "[tu].csv*")}
+    plugin = make_plugin()
+    frame = plugin.load(config)  # no connection yet: the whole frame
+    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    try:
+        plugin.configure_connection(connection)
+        load_as_dbt_duckdb_does(plugin, connection, config, "streamed")
+        assert list(scratch.iterdir()) == [], "the Parquet chunks are removed after the load"
+        connection.register("frame", frame)
+        streamed = described_rows(connection, "raw.streamed")
+        assert streamed == described_rows(connection, "frame")
+        assert [row[:4] for row in streamed[1]][:3] == [
+            ("t.csv.gz", 1, 2, None),
+            ("t.csv.gz", 2, 3, "expected 2 fields, found 1"),
+            ("t.csv.gz", 3, 4, None),
+        ]
+        assert len(streamed[1]) == 8
+
+        # An empty incoming folder: the line columns, no row.
+        empty = {"raw_file": str(tmp_path / "none" / "*.csv"), "optional_file": True}
+        load_as_dbt_duckdb_does(plugin, connection, empty, "empty")
+        assert connection.execute("select count(*) from raw.empty").fetchone() == (0,)
+        assert [name for name, _ in described_rows(connection, "raw.empty")[0]] == list(
+            LINE_COLUMNS
+        )
+
+        # Errors read as before, and leave no chunk behind.
+        with pytest.raises(RuntimeError) as error:
+            plugin.load({"raw_file": str(tmp_path / "missing.csv")})
+        assert str(error.value) == f"{tmp_path / 'missing.csv'}: file not found"
+        compressed = gzip.compress(b"a,b\n" + b"1,2\n" * 1_000)
+        cut = write(tmp_path / "cut.csv.gz", compressed[: len(compressed) // 2])
+        with pytest.raises(RuntimeError) as error:
+            plugin.load({"raw_file": str(cut)})
+        assert str(error.value).startswith(f"{cut}: not a complete GZIP file")
+        assert list(scratch.iterdir()) == []
     finally:
         connection.close()
 
