@@ -1,7 +1,8 @@
 """Scale benchmark: the portable layers on DuckDB and on Spark at 1x, 10x and 100x the raw data.
 
     python bench/bench_scale.py [--sizes 1 10 100] [--engines duckdb spark] [--seed 0]
-        [--workdir DIR] [--keep] [--keep-builds] [--markdown PATH] [--timeout-minutes 40]
+        [--workdir DIR] [--keep] [--keep-builds] [--resume] [--markdown PATH]
+        [--timeout-minutes 40]
         [--duckdb-memory-limit 12GB] [--memory-limit-gb 18]
 
 1. Generates the raw files at each size from the real ones (data/raw/dataset.csv.gz, the
@@ -63,7 +64,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -539,7 +540,7 @@ def running_at(path: Path, moment: float) -> list[str]:
         start = datetime.fromisoformat(timing[0]["started_at"].replace("Z", "+00:00"))
         end = datetime.fromisoformat(timing[-1]["completed_at"].replace("Z", "+00:00"))
         if start.timestamp() <= moment <= end.timestamp():
-            running.append(result["unique_id"].split(".")[-1])
+            running.append(result["unique_id"].split(".")[2])  # the node's name
     return running
 
 
@@ -704,6 +705,12 @@ def main() -> None:
     parser.add_argument(
         "--keep-builds", action="store_true", help="keep the warehouses and Spark folders too"
     )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="take the builds an earlier run with this --workdir finished (results/) instead "
+        "of running them again",
+    )
     parser.add_argument("--markdown", type=Path, help="also write the table as Markdown here")
     parser.add_argument(
         "--timeout-minutes", type=float, default=40, help="stop a build after this (default 40)"
@@ -741,6 +748,11 @@ def main() -> None:
             )
             for engine in args.engines:
                 build_dir = workdir / f"build-{size}x-{engine}"
+                kept = workdir / "results" / f"{size}x-{engine}"
+                if args.resume and (kept / "build.json").is_file():
+                    builds.append(Build(**json.loads((kept / "build.json").read_text())))
+                    print(f"{size}x {engine}: result of an earlier run in {kept}", flush=True)
+                    continue
                 builds.append(
                     run_build(
                         engine,
@@ -753,10 +765,10 @@ def main() -> None:
                         args.duckdb_memory_limit,
                     )
                 )
-                # The build's output, the warehouse and the Spark folder go; its log, memory
-                # samples and run_results.json stay in results/.
-                kept = workdir / "results" / f"{size}x-{engine}"
+                # The build's output, the warehouse and the Spark folder go; its result, log,
+                # memory samples and run_results.json stay in results/.
                 kept.mkdir(parents=True, exist_ok=True)
+                (kept / "build.json").write_text(json.dumps(asdict(builds[-1])))
                 for name in ("dbt-output.log", "memory.csv", "target/run_results.json"):
                     if (build_dir / name).is_file():
                         shutil.copy(build_dir / name, kept / Path(name).name)
