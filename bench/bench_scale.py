@@ -327,6 +327,7 @@ class Build:
     load: tuple[float, float, float]  # 1-minute load average: mean, min, max during the build
     checks: dict[str, int]  # quarantined and track counts read from the built tables
     at_peak: list[str]  # the dbt nodes running when the memory peaked
+    exit_code: int = 0  # dbt's; negative: the signal that ended it
 
     @property
     def peak_gb(self) -> float:
@@ -495,6 +496,10 @@ def run_build(
         state = "memory limit"
     elif timed_out:
         state = "timeout"
+    elif process.returncode < 0:
+        # Ended by a signal the benchmark did not send (on a shared machine, someone's
+        # clean-up of Spark or dbt processes): run_builds runs it again.
+        state = f"killed (signal {-process.returncode})"
     else:
         state = "passed" if process.returncode == 0 else "failed"
     if state != "passed":
@@ -513,6 +518,7 @@ def run_build(
         load=(sum(loads) / len(loads), min(loads), max(loads)),
         checks=built_counts(engine, build_dir) if state == "passed" else {},
         at_peak=running_at(build_dir / "target" / "run_results.json", sampler.peak_at),
+        exit_code=process.returncode,
     )
     print(
         f"{size}x {engine}: {state} in {wall:.0f} s ({progress} nodes; {results}); peak "
@@ -669,6 +675,18 @@ def machine() -> str:
     )
 
 
+def finished_build(path: Path) -> Build | None:
+    """A build an earlier run finished (passed, failed on its own, or stopped by the
+    benchmark's limits); None when there is none or it was killed from outside."""
+    if not path.is_file():
+        return None
+    build = Build(**json.loads(path.read_text()))
+    stopped_by_us = build.status in ("passed", "timeout", "memory limit")
+    if stopped_by_us or (build.status == "failed" and build.exit_code > 0):
+        return build
+    return None
+
+
 def settings(duckdb_memory_limit: str) -> str:
     spark = {
         name: os.environ.get(f"SPOTIFY_SPARK_{name.upper()}", default)
@@ -704,6 +722,12 @@ def main() -> None:
     )
     parser.add_argument(
         "--keep-builds", action="store_true", help="keep the warehouses and Spark folders too"
+    )
+    parser.add_argument(
+        "--retries",
+        type=int,
+        default=2,
+        help="run a build again this many times when a signal from outside ends it (default 2)",
     )
     parser.add_argument(
         "--resume",
@@ -749,12 +773,13 @@ def main() -> None:
             for engine in args.engines:
                 build_dir = workdir / f"build-{size}x-{engine}"
                 kept = workdir / "results" / f"{size}x-{engine}"
-                if args.resume and (kept / "build.json").is_file():
-                    builds.append(Build(**json.loads((kept / "build.json").read_text())))
+                earlier = finished_build(kept / "build.json") if args.resume else None
+                if earlier is not None:
+                    builds.append(earlier)
                     print(f"{size}x {engine}: result of an earlier run in {kept}", flush=True)
                     continue
-                builds.append(
-                    run_build(
+                for attempt in range(args.retries + 1):
+                    build = run_build(
                         engine,
                         size,
                         data_dir,
@@ -764,7 +789,10 @@ def main() -> None:
                         int(args.memory_limit_gb * 1e9),
                         args.duckdb_memory_limit,
                     )
-                )
+                    if not build.status.startswith("killed") or attempt == args.retries:
+                        break
+                    print(f"{size}x {engine}: killed from outside, running it again", flush=True)
+                builds.append(build)
                 # The build's output, the warehouse and the Spark folder go; its result, log,
                 # memory samples and run_results.json stay in results/.
                 kept.mkdir(parents=True, exist_ok=True)
