@@ -71,7 +71,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from models_ml.refresh import dbt_executable  # noqa: E402
+from spotify_warehouse.commands import dbt_executable  # noqa: E402
 
 RAW = ROOT / "data" / "raw"
 INCOMING = ROOT / "data" / "incoming"
