@@ -351,30 +351,6 @@ def collect_folds(cv: CrossValidation, folds: list[FoldResult]) -> EvaluationRes
     )
 
 
-def cross_validate(
-    tracks: pd.DataFrame,
-    folds_by_track: pd.Series,
-    task: Task,
-    scenario: Scenario,
-    settings: MLSettings,
-    progress: Progress | None = None,
-) -> EvaluationResult:
-    """Out-of-fold predictions, fold metrics, timings and explanations for one task/scenario,
-    one fold after the other (each fit on `settings.n_jobs` threads).
-
-    `folds_by_track` maps track_id to its fold in this scenario (shared by all tasks);
-    `progress` hears of each fold's model as it finishes.
-    """
-    cv = prepare_cross_validation(tracks, folds_by_track, task, scenario, settings)
-    return collect_folds(
-        cv,
-        [
-            run_fold(cv, fold, train_pos, test_pos, settings.n_jobs, progress)
-            for fold, train_pos, test_pos in cv.splits()
-        ],
-    )
-
-
 def _random_sample(n: int, size: int, seed: int) -> np.ndarray:
     """Up to `size` positions out of n, drawn without replacement, sorted."""
     if n <= size:
