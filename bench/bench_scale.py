@@ -72,6 +72,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from spotify_warehouse.commands import dbt_executable  # noqa: E402
+from spotify_warehouse.spark import spark_tables  # noqa: E402
+from spotify_warehouse.sql import literal  # noqa: E402
 
 RAW = ROOT / "data" / "raw"
 INCOMING = ROOT / "data" / "incoming"
@@ -591,12 +593,13 @@ def built_counts(engine: str, build_dir: Path) -> dict[str, int]:
         }
         connection = duckdb.connect(str(build_dir / "warehouse.duckdb"), read_only=True)
     else:
-        warehouse = build_dir / "spark" / "warehouse"
+        folders = {
+            table.table: table.folder
+            for table in spark_tables(build_dir / "spark", ("quality", "marts"))
+        }
         names = {
-            "source_reconciliation": f"read_parquet('{warehouse}/quality.db/"
-            "source_reconciliation/*.parquet')",
-            "dim_tracks": f"read_parquet('{warehouse}/marts.db/dim_tracks/*.parquet')",
-            "dim_playlists": f"read_parquet('{warehouse}/marts.db/dim_playlists/*.parquet')",
+            name: f"read_parquet({literal(str(folders[name] / '*.parquet'))})"
+            for name in ("source_reconciliation", "dim_tracks", "dim_playlists")
         }
         connection = duckdb.connect()
     with connection:

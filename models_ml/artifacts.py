@@ -47,6 +47,7 @@ from models_ml.config import refresh_forced
 from spotify_warehouse import __version__
 from spotify_warehouse.folders import staged, swap_in
 from spotify_warehouse.progress import Progress
+from spotify_warehouse.sql import literal
 from spotify_warehouse.warehouse import PROTECTED_RUN_ENV_VAR
 
 DEFAULT_MODELS_DIR = Path("data/models")
@@ -224,8 +225,8 @@ def write_parquet(
             if frame.columns.empty:
                 continue
             connection.register("frame", frame)
-            target = str(folder / f"{name}.parquet").replace("'", "''")
-            connection.execute(f"copy ({select(frame)}) to '{target}' (format parquet)")
+            target = literal(str(folder / f"{name}.parquet"))
+            connection.execute(f"copy ({select(frame)}) to {target} (format parquet)")
             connection.unregister("frame")
 
 

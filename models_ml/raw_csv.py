@@ -52,6 +52,8 @@ from typing import IO, Any
 
 import pandas as pd
 
+from spotify_warehouse.sql import literal
+
 #: Python's csv limit on one field; a longer field makes the line malformed.
 MAX_FIELD_CHARS = 131_072
 #: How much of a malformed line the quarantine keeps.
@@ -392,10 +394,6 @@ def as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype({name: "string" for name in text})
 
 
-def _sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def write_parquet_chunks(
     pattern: str,
     folder: Path,
@@ -419,7 +417,7 @@ def write_parquet_chunks(
                 frame = empty_records()
             path = str(folder / f"part-{number:06d}.parquet")
             writer.register("raw_csv_chunk", as_text(frame))
-            writer.execute(f"copy raw_csv_chunk to {_sql_string(path)} (format parquet)")
+            writer.execute(f"copy raw_csv_chunk to {literal(path)} (format parquet)")
             writer.unregister("raw_csv_chunk")
             paths.append(path)
     return paths

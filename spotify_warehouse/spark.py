@@ -36,6 +36,7 @@ from pathlib import Path
 import duckdb
 
 from spotify_warehouse.commands import dbt_executable
+from spotify_warehouse.sql import literal, quoted
 from spotify_warehouse.text import first_line
 from spotify_warehouse.warehouse import warehouse_path
 
@@ -100,14 +101,6 @@ def spark_tables(folder: Path, schemas: Sequence[str] = PORTABLE_SCHEMAS) -> lis
                 raise SparkTablesError(f"{table_folder}: no Parquet files (not a finished table)")
             found.append(TableFiles(schema, table_folder.name, table_folder))
     return found
-
-
-def quoted(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def import_spark_tables(

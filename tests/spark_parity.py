@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from spotify_warehouse.spark import literal, quoted
+from spotify_warehouse.sql import literal, quoted
 
 #: Doubles agree when their relative difference is at most this (9 significant digits) ...
 RELATIVE_TOLERANCE = 1e-9

@@ -16,6 +16,7 @@ import pytest
 
 from reports.build import build_site
 from spotify_warehouse import spark
+from spotify_warehouse.sql import literal
 from tests.spark_parity import TableDifference, compare_table
 from tests.support import FIXTURE_VARS, ROOT, DbtResult, run_dbt, run_module, scalar
 
@@ -31,7 +32,7 @@ def spark_folders(spark_dir: Path, schema: str) -> dict[str, Path]:
 def compare_schema(duckdb_file: Path, spark_dir: Path, schema: str) -> list[TableDifference]:
     """Every table of `schema` on both sides; a table on one side only is a difference."""
     with duckdb.connect() as con:
-        con.execute(f"attach {spark.literal(str(duckdb_file))} as built (read_only)")
+        con.execute(f"attach {literal(str(duckdb_file))} as built (read_only)")
         duckdb_tables = {
             name
             for (name,) in con.execute(
@@ -158,7 +159,7 @@ def test_ml_and_reports_run_from_the_spark_built_marts(
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert scalar(con, "select count(*) from ml.model_metrics") > 0
-        con.execute(f"attach {spark.literal(str(fixture_build[0]))} as duck (read_only)")
+        con.execute(f"attach {literal(str(fixture_build[0]))} as duck (read_only)")
         # Same marts in, same models out: training sorts its input by track id.
         changed = scalar(
             con,
