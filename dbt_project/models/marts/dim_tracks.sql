@@ -24,6 +24,11 @@ final as (
         tracks.track_name,
         tracks.album_name,
         tracks.album_id,
+        -- One album per (album name, primary artist): the tracks file has album names but no
+        -- album ids, so this is the key every track has (see dim_tracks.yml).
+        md5(
+            lower(trim(tracks.album_name)) || '|' || artist_summary.primary_artist_id
+        )                                                          as album_key,
         tracks.artist_names,
         artist_summary.primary_artist_id,
         artist_summary.primary_artist_name,
