@@ -109,6 +109,11 @@ SCENARIOS: tuple[Scenario, ...] = (
 MODEL_NAMES: tuple[str, ...] = ("baseline", "reference_rf", "best")
 
 
+def _as_tuples(value: object) -> object:
+    """Lists (from YAML or JSON), nested ones too, as tuples: settings are frozen."""
+    return tuple(_as_tuples(item) for item in value) if isinstance(value, list) else value
+
+
 class OverridableSettings:
     """Shared by the frozen settings dataclasses (MLSettings, DiscoverySettings): built from
     a dbt var's overrides, and fingerprinted for the run id."""
@@ -126,10 +131,7 @@ class OverridableSettings:
                 f"unknown {cls.settings_label} setting(s) {', '.join(unknown)}; "
                 f"known: {', '.join(sorted(known))}"
             )
-        values = {
-            key: tuple(value) if isinstance(value, list) else value
-            for key, value in overrides.items()
-        }
+        values = {key: _as_tuples(value) for key, value in overrides.items()}
         return cls(**values)
 
     def as_json(self) -> str:

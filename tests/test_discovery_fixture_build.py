@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from models_ml.discovery.recommenders import METHODS
 from tests.support import DbtResult, run_module, scalar
 
 DISCOVERY_TABLES = (
@@ -23,6 +24,7 @@ DISCOVERY_TABLES = (
     "recommender_holdout",
     "recommender_metrics",
     "recommender_tuning",
+    "playlist_recommendations",
 )
 
 
@@ -108,6 +110,20 @@ def test_holdout_is_a_fifth_of_each_evaluated_playlist(
 
 
 @pytest.mark.dbt_fixture
+def test_reranker_importance_is_empty_only_when_it_fell_back(
+    fixture_db: duckdb.DuckDBPyConnection,
+) -> None:
+    """The fixture evaluates one playlist, so its validation split holds nothing to learn
+    from and the re-ranker falls back to its fixed order; the real data learns."""
+    settings = fixture_db.execute(
+        "select setting from ml.recommender_tuning where method = 'hybrid' and is_chosen"
+    ).fetchall()
+    fell_back = {row[0] for row in settings} == {"fallback (nothing to learn)"}
+    importance = scalar(fixture_db, "select count(*) from ml.recommender_feature_importance")
+    assert (importance == 0) == fell_back
+
+
+@pytest.mark.dbt_fixture
 def test_recommender_metrics_cover_every_method_and_segment(
     fixture_db: duckdb.DuckDBPyConnection,
 ) -> None:
@@ -116,8 +132,8 @@ def test_recommender_metrics_cover_every_method_and_segment(
     ).fetchall()
     assert grid == sorted(
         (segment, method, metric)
-        for segment in ("all", "cold_start_tracks")
-        for method in ("content", "cooccurrence", "hybrid", "most_popular", "random")
+        for segment in ("all", "cold_start_tracks", "new_artists")
+        for method in METHODS
         for metric in ("ndcg@10", "precision@10", "recall@10")
     )
 
@@ -144,6 +160,43 @@ def test_recommend_like_lists_ten_other_tracks(
         [track_id],
     ).fetchall()
     assert found == [row[0] for row in expected] and track_id not in found
+
+
+@pytest.mark.dbt_fixture
+def test_recommend_playlist_lists_new_tracks_with_reasons(
+    fixture_build: tuple[Path, DbtResult], fixture_db: duckdb.DuckDBPyConnection
+) -> None:
+    playlist_id = scalar(
+        fixture_db,
+        "select playlist_id from marts.dim_playlists "
+        "order by track_count desc, playlist_id limit 1",
+    )
+    result = recommend(fixture_build[0], "--playlist", str(playlist_id), "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[0] == "rank,track_id,track_name,artist_names,popularity,reason"
+    found = [line.split(",")[1] for line in lines[1:]]
+    expected = fixture_db.execute(
+        "select track_id from ml.playlist_recommendations where playlist_id = ? order by rank",
+        [playlist_id],
+    ).fetchall()
+    assert found == [row[0] for row in expected] and len(found) == 10
+    members = fixture_db.execute(
+        "select track_id from marts.bridge_playlist_tracks where playlist_id = ?", [playlist_id]
+    ).fetchall()
+    assert not {row[0] for row in members} & set(found)
+    table = recommend(fixture_build[0], "--playlist", str(playlist_id), "--size", "3")
+    assert table.returncode == 0, table.stderr
+    assert table.stdout.startswith("Tracks for ")
+    assert len(table.stdout.strip().splitlines()) == 1 + 1 + 3  # heading, header, 3 tracks
+
+
+@pytest.mark.dbt_fixture
+def test_recommend_refuses_an_unknown_playlist(fixture_build: tuple[Path, DbtResult]) -> None:
+    result = recommend(fixture_build[0], "--playlist", "nope")
+    assert result.returncode == 2
+    assert "unknown playlist id 'nope': it is not in marts.dim_playlists" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 @pytest.mark.dbt_fixture

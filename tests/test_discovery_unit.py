@@ -1,7 +1,8 @@
 """Unit tests of the discovery layer on small synthetic data (no warehouse): the hold-out
 never leaks into the models, recommendations and similar tracks exclude what they must,
 k-means finds planted clusters, the ranking metrics match hand-computed values, and a run
-is deterministic."""
+is deterministic. tests/test_playlist_recommenders_unit.py covers the album and artist
+signals, the re-ranker, the segments and the intervals."""
 
 from __future__ import annotations
 
@@ -20,18 +21,25 @@ from models_ml.discovery.clusters import (
     name_clusters,
     scan_k,
 )
-from models_ml.discovery.recommenders import (
-    METHODS,
+from models_ml.discovery.playlist_evaluation import (
+    SEGMENTS,
     cold_start_relevant,
-    continue_playlists,
-    cooccurrence_scores,
     evaluate_recommenders,
-    holdout_split,
-    interaction_matrix,
+    fit_hybrid,
+)
+from models_ml.discovery.ranking_metrics import (
     ndcg_at_k,
     playlist_metrics,
     precision_at_k,
     recall_at_k,
+)
+from models_ml.discovery.recommenders import (
+    METHODS,
+    continue_playlists,
+    cooccurrence_scores,
+    holdout_split,
+    interaction_matrix,
+    prepare_catalog,
     training_rows,
 )
 from models_ml.discovery.run import DiscoverySettings, _select_with_types, build_discovery
@@ -44,15 +52,20 @@ SMALL = DiscoverySettings(
     k_values=(2, 3, 4, 5),
     silhouette_sample_size=200,
     kmeans_n_init=3,
-    hybrid_weights=(0.0, 1.0),
+    reranker_grid=((20, 7), (40, 7)),
+    bootstrap_samples=50,
 )
+#: Quick settings of the protocol for the tests that call it directly.
+QUICK = {"grid": ((20, 7),), "bootstrap_samples": 20}
 
 
-def synthetic_catalog(
-    n_tracks: int = 400, n_playlists: int = 30, seed: int = 0
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """tracks, genres, playlists with structure: four audio styles, playlists drawn mostly
-    from one style, a few songs duplicated under a second id, one undetected tempo."""
+Catalog = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]
+
+
+def synthetic_catalog(n_tracks: int = 400, n_playlists: int = 30, seed: int = 0) -> Catalog:
+    """tracks, genres, playlists, artists with structure: four audio styles, playlists drawn
+    mostly from one style, albums of four tracks, every fifth track featuring a second
+    artist, a few songs duplicated under a second id, one undetected tempo."""
     rng = np.random.default_rng(seed)
     style = rng.integers(0, 4, n_tracks)
     centres = rng.normal(0, 1, (4, len(AUDIO_COLUMNS)))
@@ -63,6 +76,7 @@ def synthetic_catalog(
             "track_name": [f"Song {i}" for i in range(n_tracks)],
             "artist_names": [f"Artist {i % 97}" for i in range(n_tracks)],
             "popularity": rng.integers(0, 100, n_tracks),
+            "album_key": [f"album {i // 4}" for i in range(n_tracks)],
         }
     )
     for position, column in enumerate(AUDIO_COLUMNS):
@@ -102,16 +116,28 @@ def synthetic_catalog(
         members.append(int(rng.integers(0, n_tracks)))
         rows += [(f"p{playlist:03d}", f"t{member:04d}") for member in members]
     playlists = pd.DataFrame(rows, columns=["playlist_id", "track_id"])
-    return tracks, genres, playlists
+    artists = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "track_id": tracks["track_id"],
+                    "artist_id": [f"a{i % 97}" for i in range(n_tracks)],
+                }
+            ),
+            pd.DataFrame({"track_id": tracks["track_id"][::5], "artist_id": "a-featured"}),
+        ],
+        ignore_index=True,
+    )
+    return tracks, genres, playlists, artists
 
 
 @pytest.fixture(scope="module")
-def catalog() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def catalog() -> Catalog:
     return synthetic_catalog()
 
 
 @pytest.fixture(scope="module")
-def built(catalog: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+def built(catalog: Catalog) -> dict[str, pd.DataFrame]:
     return build_discovery(*catalog, SMALL)
 
 
@@ -133,7 +159,7 @@ def test_holdout_hides_a_fifth_of_playlists_of_five_or_more() -> None:
 
 
 def test_holdout_ignores_row_order_and_other_playlists() -> None:
-    _, _, playlists = synthetic_catalog()
+    playlists = synthetic_catalog()[2]
     split = holdout_split(playlists, seed=11)
     shuffled = holdout_split(playlists.sample(frac=1.0, random_state=1), seed=11)
     pd.testing.assert_frame_equal(split, shuffled)
@@ -144,9 +170,10 @@ def test_holdout_ignores_row_order_and_other_playlists() -> None:
     assert not holdout_split(playlists, seed=12).equals(split)
 
 
-def leak_case() -> tuple[pd.DataFrame, pd.DataFrame]:
+def leak_case() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Track h is held out everywhere it occurs, and co-occurs with P1's query track a only
-    through P2's held-out row; it is also the most popular track if held-out rows counted."""
+    through P2's held-out row; it is also the most popular track if held-out rows counted.
+    Every track is its own album, by its own artist."""
     names = ["a", "b", "c", "d", "h", "x"] + [f"f{i:02d}" for i in range(12)]
     tracks = pd.DataFrame(
         {
@@ -154,6 +181,7 @@ def leak_case() -> tuple[pd.DataFrame, pd.DataFrame]:
             "track_name": names,
             "artist_names": "someone",
             "popularity": [10, 10, 10, 10, 99, 10] + [5] * 12,
+            "album_key": names,
         }
     )
     rng = np.random.default_rng(0)
@@ -166,15 +194,16 @@ def leak_case() -> tuple[pd.DataFrame, pd.DataFrame]:
         + [("P3", "h", True)],
         columns=["playlist_id", "track_id", "is_held_out"],
     )
-    return tracks, holdout
+    artists = pd.DataFrame({"track_id": names, "artist_id": [f"by {name}" for name in names]})
+    return tracks, holdout, artists
 
 
 def test_held_out_rows_never_build_the_models() -> None:
-    tracks, holdout = leak_case()
+    tracks, holdout, artists = leak_case()
     matrix, _ = audio_matrix(tracks)
     train = training_rows(holdout)
     assert not train.merge(holdout[holdout["is_held_out"]], on=["playlist_id", "track_id"]).shape[0]
-    result = evaluate_recommenders(holdout, tracks, matrix, hybrid_weights=(0.0,), min_tracks=3)
+    result = evaluate_recommenders(holdout, tracks, matrix, artists, min_tracks=3, **QUICK)
     recommendations = result["recommendations"]
     p1 = recommendations[recommendations["playlist_id"] == "P1"]
     cooc = p1[p1["method"] == "cooccurrence"]
@@ -190,7 +219,7 @@ def test_held_out_rows_never_build_the_models() -> None:
 
 
 def test_co_occurrence_counts_training_rows_only() -> None:
-    tracks, holdout = leak_case()
+    tracks, holdout, _ = leak_case()
     index = pd.Index(tracks["track_id"])
     playlists = pd.Index(["P1", "P2", "P3"])
     train = interaction_matrix(training_rows(holdout), playlists, index)
@@ -204,10 +233,11 @@ def test_co_occurrence_counts_training_rows_only() -> None:
     assert scores[0, index.get_loc("x")] > 0.0
 
 
-def test_extra_held_out_rows_change_no_recommendation(
-    catalog: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
-) -> None:
-    tracks, _, playlists = catalog
+def test_extra_held_out_rows_change_no_model(catalog: Catalog) -> None:
+    """Every model, choice and re-ranker is built from the training rows: hiding more tracks
+    in the evaluated playlists changes what counts as a hit, never what is recommended,
+    chosen or learned. Any use of a hidden row would make the two runs differ."""
+    tracks, _, playlists, artists = catalog
     tracks = tracks.sort_values("track_id", ignore_index=True)
     matrix, _ = audio_matrix(tracks)
     holdout = holdout_split(playlists, seed=5)
@@ -218,29 +248,32 @@ def test_extra_held_out_rows_change_no_recommendation(
         columns=["playlist_id", "track_id", "is_held_out"],
     )
     tampered = pd.concat([holdout, extra]).drop_duplicates(["playlist_id", "track_id"])
-    weights = (0.0, 1.0)
-    before = evaluate_recommenders(holdout, tracks, matrix, weights, seed=5)["recommendations"]
-    after = evaluate_recommenders(tampered, tracks, matrix, weights, seed=5)["recommendations"]
-    pd.testing.assert_frame_equal(before, after)
+    before = evaluate_recommenders(holdout, tracks, matrix, artists, seed=5, **QUICK)
+    after = evaluate_recommenders(tampered, tracks, matrix, artists, seed=5, **QUICK)
+    for name in ("recommendations", "recommender_tuning", "recommender_feature_importance"):
+        pd.testing.assert_frame_equal(before[name], after[name], obj=name)
+    assert not before["recommender_metrics"].equals(after["recommender_metrics"])
 
 
 # ----------------------------------------------------------------------------- recommenders
 
 
-def test_recommendations_never_repeat_the_query(
-    catalog: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
-) -> None:
-    tracks, _, playlists = catalog
+def test_recommendations_never_repeat_the_query(catalog: Catalog) -> None:
+    tracks, _, playlists, artists = catalog
     matrix, _ = audio_matrix(tracks)
     holdout = holdout_split(playlists, seed=1)
     train = training_rows(holdout)
+    scoring, reranker, _ = fit_hybrid(train, tracks, matrix, artists, grid=((20, 7),), seed=1)
     recommendations = continue_playlists(
-        train, train, tracks, matrix, hybrid_weights=(0.0, 0.5, 4.0)
+        prepare_catalog(train, tracks, matrix, artists),
+        train,
+        content_scoring=scoring,
+        reranker=reranker,
     )
     assert set(recommendations["method"]) == set(METHODS)
     overlap = recommendations.merge(train, on=["playlist_id", "track_id"])
     assert overlap.empty, overlap.head()
-    per_list = recommendations.groupby(["method", "hybrid_weight", "playlist_id"], dropna=False)
+    per_list = recommendations.groupby(["method", "playlist_id"])
     assert (per_list.size() == 10).all()
     assert (per_list["track_id"].nunique() == 10).all()
     assert (per_list["rank"].apply(lambda rank: list(rank) == list(range(1, 11)))).all()
@@ -261,27 +294,6 @@ def test_co_occurrence_is_the_sum_of_item_cosines() -> None:
     np.testing.assert_allclose(scores, query @ cosine)
 
 
-def test_hybrid_reaches_tracks_co_occurrence_cannot() -> None:
-    tracks, holdout = leak_case()
-    # h sounds exactly like P3's tracks; P3's tracks co-occur with nothing outside P3.
-    tracks.loc[tracks["track_id"] == "h", list(AUDIO_COLUMNS)] = (
-        tracks.loc[tracks["track_id"].str.startswith("f"), list(AUDIO_COLUMNS)].mean().to_numpy()
-    )
-    matrix, _ = audio_matrix(tracks)
-    train = training_rows(holdout)
-    query = train[train["playlist_id"] == "P3"]
-    recommendations = continue_playlists(
-        train, query, tracks, matrix, ("cooccurrence", "hybrid"), hybrid_weights=(0.0, 1.0)
-    )
-    labels = recommendations["method"] + recommendations["hybrid_weight"].map(
-        lambda weight: "" if np.isnan(weight) else f" {weight}"
-    )
-    lists = recommendations.groupby(labels)["track_id"].agg(list)
-    assert "h" not in lists["cooccurrence"]
-    assert lists["hybrid 0.0"][:5] == lists["cooccurrence"]  # weight 0: co-occurrence order
-    assert lists["hybrid 1.0"][0] == "h"
-
-
 def test_top_k_breaks_ties_by_column_whatever_their_number() -> None:
     scores = np.array(
         [[0.0, 5.0, 0.0, 0.0, 5.0, 0.0, -np.inf, 1.0], [1.0, 1.0, 1.0, 1.0, 1.0, 1, 1, 1]]
@@ -294,7 +306,7 @@ def test_top_k_breaks_ties_by_column_whatever_their_number() -> None:
 
 
 def test_cold_start_relevance_is_held_out_and_never_trained() -> None:
-    _, holdout = leak_case()
+    _, holdout, _ = leak_case()
     assert cold_start_relevant(holdout)["track_id"].unique().tolist() == ["h"]
 
 
@@ -318,7 +330,6 @@ def test_vectorized_metrics_agree_with_the_definitions() -> None:
     recommendations = pd.DataFrame(
         {
             "method": "m",
-            "hybrid_weight": np.nan,
             "playlist_id": ["p"] * 10 + ["q"],
             "rank": [*range(1, 11), 1],
             "track_id": [*"abcdefghij", "z"],
@@ -354,7 +365,7 @@ def brute_force_neighbours(tracks: pd.DataFrame, matrix: np.ndarray, n: int) -> 
 
 @pytest.mark.parametrize("margin", [0, 5])
 def test_similar_tracks_exclude_self_and_same_song(margin: int) -> None:
-    tracks, _, _ = synthetic_catalog(n_tracks=320)
+    tracks = synthetic_catalog(n_tracks=320)[0]
     # 25 distinct songs with identical sound: ties at distance 0, more than one query holds.
     tracks.loc[200:224, list(AUDIO_COLUMNS)] = tracks.loc[200, list(AUDIO_COLUMNS)].to_numpy()
     matrix, _ = audio_matrix(tracks)
@@ -413,18 +424,23 @@ def test_profiles_describe_every_cluster(built: dict[str, pd.DataFrame]) -> None
 
 
 def test_run_is_deterministic_and_ignores_row_order(
-    catalog: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame], built: dict[str, pd.DataFrame]
+    catalog: Catalog, built: dict[str, pd.DataFrame]
 ) -> None:
-    tracks, genres, playlists = catalog
+    tracks, genres, playlists, artists = catalog
     again = build_discovery(
         tracks.sample(frac=1.0, random_state=3),
         genres.sample(frac=1.0, random_state=4),
         playlists.sample(frac=1.0, random_state=5),
+        artists.sample(frac=1.0, random_state=6),
         SMALL,
     )
     assert again.keys() == built.keys()
     for name, table in built.items():
         pd.testing.assert_frame_equal(again[name], table, obj=name)
+
+
+def catalog_playlists(built: dict[str, pd.DataFrame]) -> set[str]:
+    return set(built["recommender_holdout"]["playlist_id"])
 
 
 def test_run_tables_have_their_grain(built: dict[str, pd.DataFrame]) -> None:
@@ -433,19 +449,32 @@ def test_run_tables_have_their_grain(built: dict[str, pd.DataFrame]) -> None:
     assert not built["similar_tracks"].duplicated(["track_id", "rank"]).any()
     metrics = built["recommender_metrics"]
     assert set(metrics["method"]) == set(METHODS)
-    assert set(metrics["segment"]) == {"all", "cold_start_tracks"}
-    assert len(metrics) == len(METHODS) * 3 * 2
+    assert set(metrics["segment"]) == set(SEGMENTS)
+    assert len(metrics) == len(METHODS) * 3 * len(SEGMENTS)
     assert metrics["value"].between(0, 1).all()
-    assert built["recommender_tuning"].query("is_chosen and method == 'hybrid'").shape[0] == 3
+    assert (metrics["lower_95"] <= metrics["value"]).all()
+    assert (metrics["value"] <= metrics["upper_95"]).all()
+    tuning = built["recommender_tuning"]
+    assert tuning.query("is_chosen")["method"].value_counts().to_dict() == {
+        "content": 3,
+        "hybrid": 3,
+    }
+    served = built["playlist_recommendations"]
+    assert not served.duplicated(["playlist_id", "rank"]).any()
+    assert set(served["playlist_id"]) <= set(catalog_playlists(built))
 
 
-def test_bad_input_is_named(catalog: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]) -> None:
-    tracks, genres, playlists = catalog
+def test_bad_input_is_named(catalog: Catalog) -> None:
+    tracks, genres, playlists, artists = catalog
     with pytest.raises(KeyError, match="tracks: missing column"):
-        build_discovery(tracks.drop(columns="energy"), genres, playlists, SMALL)
+        build_discovery(tracks.drop(columns="energy"), genres, playlists, artists, SMALL)
+    with pytest.raises(KeyError, match=r"tracks: missing column.*album_key"):
+        build_discovery(tracks.drop(columns="album_key"), genres, playlists, artists, SMALL)
+    with pytest.raises(KeyError, match="track_artists: missing column"):
+        build_discovery(tracks, genres, playlists, artists.drop(columns="artist_id"), SMALL)
     with pytest.raises(ValueError, match="playlists: 1 rows name tracks missing"):
         unknown = pd.DataFrame({"playlist_id": ["p"], "track_id": ["nope"]})
-        build_discovery(tracks, genres, pd.concat([playlists, unknown]), SMALL)
+        build_discovery(tracks, genres, pd.concat([playlists, unknown]), artists, SMALL)
 
 
 def test_written_tables_keep_their_list_columns(

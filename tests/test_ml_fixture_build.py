@@ -511,7 +511,12 @@ def test_the_refresh_var_and_full_refresh_force_training(
     small = {
         **FIXTURE_VARS,
         "ml_settings": {"n_folds": 2, "tasks": ["popularity"], "scenarios": ["cold_start"]},
-        "discovery_settings": {"k_values": [3], "kmeans_n_init": 1, "hybrid_weights": [0.0]},
+        "discovery_settings": {
+            "k_values": [3],
+            "kmeans_n_init": 1,
+            "reranker_grid": [[20, 7]],
+            "bootstrap_samples": 0,
+        },
     }
     select = ["run", "--select", "int_ml_models_trained", "int_discovery_built"]
     models = {"SPOTIFY_MODELS_DIR": str(tmp_path / "models")}

@@ -287,18 +287,27 @@ def test_discovery_tables_on_the_full_catalog(real_db: duckdb.DuckDBPyConnection
     assert scalar(real_db, "select count(distinct mood) from marts.mart_mood_playlists") == 8
 
 
-def test_hybrid_recommender_beats_most_popular_and_content(
+def test_hybrid_recommender_meets_the_targets_with_room_to_spare(
     real_db: duckdb.DuckDBPyConnection,
 ) -> None:
-    """The issue's target, on the same hold-out for all five methods; and co-occurrence alone
-    cannot find a held-out track that is in no training playlist."""
+    """Issue 14's targets on the same hold-out for all seven methods: the hybrid beats every
+    single signal on precision, recall and NDCG (precision@10 >= 0.12, NDCG@10 >= 0.15),
+    with a 95% interval clear of co-occurrence's and content's, and finds cold-start
+    tracks (precision@10 >= 0.05) that co-occurrence cannot."""
     rows = real_db.execute(
-        "select segment, method, metric, value, playlist_count from ml.recommender_metrics"
+        "select segment, method, metric, value, lower_95, upper_95, playlist_count "
+        "from ml.recommender_metrics"
     ).fetchall()
-    value = {(segment, method, metric): v for segment, method, metric, v, _ in rows}
+    value = {(segment, method, metric): v for segment, method, metric, v, *_ in rows}
+    bounds = {(segment, method, metric): (lo, hi) for segment, method, metric, _, lo, hi, _ in rows}
     assert len({count for segment, *_, count in rows if segment == "all"}) == 1
+    assert value[("all", "hybrid", "precision@10")] >= 0.12
+    assert value[("all", "hybrid", "ndcg@10")] >= 0.15
+    assert value[("cold_start_tracks", "hybrid", "precision@10")] >= 0.05
     for metric in ("precision@10", "recall@10", "ndcg@10"):
         hybrid = value[("all", "hybrid", metric)]
-        assert hybrid > value[("all", "most_popular", metric)], metric
-        assert hybrid > value[("all", "content", metric)], metric
+        for single in ("random", "most_popular", "content", "cooccurrence", "artist", "album"):
+            assert hybrid > value[("all", single, metric)], (single, metric)
+        for rival in ("cooccurrence", "content"):
+            assert bounds[("all", "hybrid", metric)][0] > bounds[("all", rival, metric)][1]
         assert value[("cold_start_tracks", "cooccurrence", metric)] == 0, metric

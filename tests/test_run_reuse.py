@@ -38,7 +38,9 @@ SMALL_ML = MLSettings(
     pdp_sample_size=20,
     pdp_grid_points=3,
 )
-SMALL_DISCOVERY = DiscoverySettings(k_values=(3, 4), kmeans_n_init=1, hybrid_weights=(0.0, 1.0))
+SMALL_DISCOVERY = DiscoverySettings(
+    k_values=(3, 4), kmeans_n_init=1, reranker_grid=((20, 7),), bootstrap_samples=50
+)
 
 
 @pytest.fixture(scope="module")
@@ -49,17 +51,20 @@ def tracks(fixture_db: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def discovery_frames(
     fixture_db: duckdb.DuckDBPyConnection,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     features = ", ".join(f"features.{name}" for name in SMALL_DISCOVERY.audio_features)
     tracks = fixture_db.execute(
-        "select track_id, track_name, artist_names, tracks.popularity, "
+        "select track_id, track_name, artist_names, tracks.popularity, album_key, "
         f"{features} from marts.dim_tracks as tracks "
         "join marts.fct_track_features as features using (track_id)"
     ).df()
+    # Each result is fetched before the next query: execute returns the shared connection.
     genres = fixture_db.execute("select track_id, taxonomy, genre from marts.bridge_track_genres")
     genres_frame = genres.df()
     playlists = fixture_db.execute("select playlist_id, track_id from marts.bridge_playlist_tracks")
-    return tracks, genres_frame, playlists.df()
+    playlists_frame = playlists.df()
+    artists = fixture_db.execute("select track_id, artist_id from marts.bridge_track_artists")
+    return tracks, genres_frame, playlists_frame, artists.df()
 
 
 @pytest.fixture(scope="module")
@@ -278,13 +283,13 @@ def test_only_the_newest_runs_and_the_protected_one_are_kept(
 
 @pytest.mark.dbt_fixture
 def test_discovery_reuses_its_run_and_rebuilds_a_damaged_one(
-    discovery_frames: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
+    discovery_frames: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    tracks, genres, playlists = discovery_frames
+    tracks, genres, playlists, artists = discovery_frames
     root = tmp_path / "models"
-    first = run_discovery(tracks, genres, playlists, SMALL_DISCOVERY, root, emit=Lines())
+    first = run_discovery(tracks, genres, playlists, artists, SMALL_DISCOVERY, root, emit=Lines())
     assert not first["is_reused"]
     folder = Path(first["run_folder"])
     before = {path.name: sha256(path) for path in folder.glob("*.parquet")}
@@ -297,7 +302,7 @@ def test_discovery_reuses_its_run_and_rebuilds_a_damaged_one(
     monkeypatch.setattr(discovery_run, "build_discovery", fail)
     lines = Lines()
     shuffled = playlists.sample(frac=1, random_state=2)
-    second = run_discovery(tracks, genres, shuffled, SMALL_DISCOVERY, root, emit=lines)
+    second = run_discovery(tracks, genres, shuffled, artists, SMALL_DISCOVERY, root, emit=lines)
     assert second["is_reused"] and second["run_id"] == first["run_id"]
     assert lines == [line for line in lines if line.startswith("discovery: reusing run")]
     assert {path.name: sha256(path) for path in folder.glob("*.parquet")} == before
@@ -306,7 +311,7 @@ def test_discovery_reuses_its_run_and_rebuilds_a_damaged_one(
     table = folder / "similar_tracks.parquet"
     table.write_bytes(table.read_bytes()[:100])
     lines = Lines()
-    third = run_discovery(tracks, genres, playlists, SMALL_DISCOVERY, root, emit=lines)
+    third = run_discovery(tracks, genres, playlists, artists, SMALL_DISCOVERY, root, emit=lines)
     assert not third["is_reused"]
     assert "its folder is damaged (similar_tracks.parquet is 100 bytes" in lines[0]
     assert {path.name: sha256(path) for path in folder.glob("*.parquet")} == before

@@ -1,11 +1,10 @@
-"""Playlist continuation: five recommenders and their offline evaluation on a hold-out.
+"""Playlist continuation: seven recommenders, scored batch by batch over the whole catalog.
 
-Every evaluated playlist keeps 80% of its tracks as the query ("the playlist so far") and
-hides 20%; a method recommends 10 tracks from the whole catalog, never one the query
-already has, and is scored on how many hidden tracks it finds. Models learn from the
-training rows only (`training_rows`): the co-occurrence matrix and the popularity counts
-never see a held-out row, so a hidden track can only be found through what a real
-recommender would have known.
+A playlist's visible tracks ("the playlist so far") are the query; a method recommends 10
+tracks from the whole catalog, never one the query already has. Models learn from training
+rows only (`training_rows`): co-occurrence, the popularity counts and the tie-break order
+never see a hidden row. `models_ml.discovery.playlist_evaluation` runs the protocol (hold-out,
+validation split, metrics, intervals).
 
 Methods:
 
@@ -17,36 +16,54 @@ Methods:
   scores the sum of its similarities to the query tracks. A track in no training
   playlist has no similarity to anything, so this method cannot find new (cold-start)
   tracks.
-- hybrid: reciprocal-rank fusion of co-occurrence (where it has evidence) and weight x
-  content (`hybrid_scores`), so cold-start tracks can still be recommended. The weight, and
-  the content scoring, are chosen on a validation split carved out of the training rows
-  (`tune_recommenders`), never on the held-out tracks.
+- artist, album: visible tracks crediting the candidate's artists / on its album
+  (`affinity`); they reach tracks no playlist has ever held.
+- hybrid: two stages (`reranker`): the best candidates of album, artist, co-occurrence,
+  content and most-popular, ordered by a gradient-boosted model of their features, fitted
+  on a validation split of the training rows.
 
 Ties are broken the same way in every method: tracks in more training playlists first,
-then higher Spotify popularity, then track id. When co-occurrence has fewer than 10
-candidates with a positive score, that order fills the list from the other tracks of
-training playlists; co-occurrence never recommends a track in no training playlist (its
-list is shorter if the catalog runs out, which only happens on toy data).
+then higher Spotify popularity, then track id (the catalog's column order). When
+co-occurrence has fewer than 10 candidates with a positive score, that order fills the list
+from the other tracks of training playlists; co-occurrence never recommends a track in no
+training playlist (its list is shorter if the catalog runs out, which only happens on toy
+data). The hybrid recommends candidates only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from numpy.random import PCG64, Generator
 from scipy import sparse
 
+from models_ml.discovery.affinity import (
+    CatalogStructure,
+    album_matches,
+    artist_matches,
+    catalog_structure,
+)
 from models_ml.discovery.clusters import require_columns
+from models_ml.discovery.reranker import Reranker, candidates
 from models_ml.metrics import top_positions
 
-METHODS: tuple[str, ...] = ("random", "most_popular", "content", "cooccurrence", "hybrid")
+METHODS: tuple[str, ...] = (
+    "random",
+    "most_popular",
+    "content",
+    "cooccurrence",
+    "artist",
+    "album",
+    "hybrid",
+)
 #: How content scores a candidate against the query tracks; see `content_scores`.
 CONTENT_SCORINGS: tuple[str, ...] = ("kernel", "centroid")
-#: The rank offset of reciprocal-rank fusion (`hybrid_scores`).
-FUSION_OFFSET = 60.0
+#: Why the hybrid picked a track, in order of precedence (`reasons`).
+REASONS: tuple[str, ...] = ("same_album", "same_artist", "played_together", "sounds_similar")
 #: Playlists scored at once: each batch holds a dense batch x catalog score matrix
 #: (64 x 116k float64 = 60 MB).
 BATCH_SIZE = 64
@@ -178,53 +195,6 @@ def content_scores(
     return scores
 
 
-def ranks(scores: np.ndarray) -> np.ndarray:
-    """1-based rank of every column within its row, highest score first; equal scores rank
-    in column order (the tie-break order), -inf (excluded) last."""
-    order = np.argsort(-scores, axis=1, kind="stable")
-    result = np.empty_like(order)
-    np.put_along_axis(result, order, np.arange(1, scores.shape[1] + 1)[None, :], axis=1)
-    return result
-
-
-def reciprocal_ranks(
-    scores: np.ndarray, offset: float = FUSION_OFFSET, positive_only: bool = False
-) -> np.ndarray:
-    """1 / (offset + rank) per column (ranks as from `ranks`): a list's vote in a
-    reciprocal-rank fusion. 0 for excluded columns (-inf), and with `positive_only` for
-    columns the list has no evidence for (score <= 0)."""
-    votes = 1.0 / (offset + ranks(scores))
-    votes[~np.isfinite(scores)] = 0.0
-    if positive_only:
-        votes[scores <= 0] = 0.0
-    return votes
-
-
-def hybrid_scores(
-    cooccurrence: np.ndarray, content: np.ndarray, weights: Sequence[float]
-) -> Iterator[np.ndarray]:
-    """Reciprocal-rank fusion of co-occurrence and content, one score matrix per weight:
-
-        1 / (60 + co-occurrence rank)  [only where co-occurrence > 0]
-        + weight / (60 + content rank)
-
-    Ranks rather than raw scores: co-occurrence scores are heavily tied (every track of a
-    playlist that shares one track with the query scores the same) and on a scale unrelated
-    to audio closeness; a score blend lets audio reorder those ties, which the popularity
-    tie-break orders better (on the validation split a blend of co-occurrence scaled to 1
-    and content scaled to 1 lost a fifth of co-occurrence's NDCG@10 at every weight from
-    0.001 to 1). Co-occurrence votes only for tracks it has evidence for: a fifth of the
-    validation playlists have fewer than 10 such tracks, and there content, not the
-    most-popular fill, should pick the rest. That is what lets the hybrid reach cold-start
-    tracks. 60 is the constant of Cormack et al. (2009); weight 0 is co-occurrence's own
-    ranking, weight 1 lets content's best track outrank co-occurrence's second.
-    """
-    cooccurrence_votes = reciprocal_ranks(cooccurrence, positive_only=True)
-    content_votes = reciprocal_ranks(content)
-    for weight in weights:
-        yield cooccurrence_votes + weight * content_votes
-
-
 def _tie_order(tracks: pd.DataFrame, train_counts: pd.Series) -> np.ndarray:
     """Catalog positions in tie-break order: training playlists, popularity (desc), id."""
     popularity = tracks["popularity"].fillna(-1).to_numpy(dtype=np.float64)
@@ -242,354 +212,244 @@ def batch_noise(seed: int, offset: int, shape: tuple[int, int]) -> np.ndarray:
     return Generator(generator).random(shape)
 
 
-def _batch_scores(
-    methods: Sequence[str],
-    query: sparse.csr_matrix,
-    train: sparse.csr_matrix,
-    ordered_matrix: np.ndarray,
-    train_counts: np.ndarray,
-    noise: np.ndarray | None,
-    hybrid_weights: Sequence[float],
-    content_scoring: str,
-) -> Iterator[tuple[str, float, np.ndarray]]:
-    """(method, hybrid weight or NaN, scores with the query tracks at -inf) for one batch,
-    one score matrix at a time to bound memory."""
-    rows, columns = query.nonzero()
+@dataclass(frozen=True)
+class Catalog:
+    """Every candidate track in tie-break order (the column order of every score matrix),
+    and what the models learned from the training rows."""
 
-    def excluding_query(scores: np.ndarray) -> np.ndarray:
-        scores[rows, columns] = -np.inf
-        return scores
-
-    if "random" in methods:
-        assert noise is not None
-        yield "random", np.nan, excluding_query(noise)
-    if "most_popular" in methods:
-        yield "most_popular", np.nan, excluding_query(np.tile(train_counts, (query.shape[0], 1)))
-    cooc = content = None
-    if {"cooccurrence", "hybrid"} & set(methods):
-        cooc = excluding_query(cooccurrence_scores(query, train))
-        # A track in no training playlist has no co-occurrence evidence at all.
-        cooc[:, train_counts == 0] = -np.inf
-    if {"content", "hybrid"} & set(methods):
-        content = excluding_query(content_scores(query, ordered_matrix, content_scoring))
-    if "content" in methods:
-        yield "content", np.nan, content
-    if "cooccurrence" in methods:
-        yield "cooccurrence", np.nan, cooc
-    if "hybrid" in methods:
-        for weight, scores in zip(
-            hybrid_weights, hybrid_scores(cooc, content, hybrid_weights), strict=True
-        ):
-            yield "hybrid", float(weight), excluding_query(scores)
+    track_ids: np.ndarray
+    #: Rows of the standardized audio space, in column order.
+    audio: np.ndarray
+    popularity: np.ndarray
+    structure: CatalogStructure
+    #: Binary training playlist x catalog matrix.
+    train: sparse.csr_matrix
+    #: Training playlists holding each track.
+    training_playlists: np.ndarray
 
 
-def continue_playlists(
+def prepare_catalog(
     train_rows: pd.DataFrame,
-    query_rows: pd.DataFrame,
     tracks: pd.DataFrame,
     matrix: np.ndarray,
-    methods: Sequence[str] = METHODS,
-    n_recommendations: int = 10,
-    hybrid_weights: Sequence[float] = (0.5,),
-    content_scoring: str = "kernel",
-    seed: int = 0,
-) -> pd.DataFrame:
-    """method, hybrid_weight, playlist_id, rank, track_id, score: top tracks per playlist.
+    track_artists: pd.DataFrame,
+) -> Catalog:
+    """The catalog for models that learn from `train_rows` (playlist_id, track_id).
 
-    `train_rows` (playlist_id, track_id) are everything the models may learn from;
-    `query_rows` the tracks each playlist to serve already has, never recommended back to
-    it. Candidates are all of `tracks` (rows aligned with `matrix`, the audio space). The
-    hybrid is scored once per weight in `hybrid_weights`; hybrid_weight is NaN for the
-    other methods.
+    tracks: track_id, popularity, album_key, one row per catalog track, aligned with the
+    audio `matrix`; track_artists: track_id, artist_id (every credit).
     """
-    unknown = sorted(set(methods) - set(METHODS))
-    if unknown:
-        raise ValueError(f"unknown method(s) {unknown}; known: {METHODS}")
-    require_columns(tracks, ["track_id", "popularity"], "tracks")
+    require_columns(tracks, ["track_id", "popularity", "album_key"], "tracks")
     if len(tracks) != len(matrix):
         raise ValueError(f"tracks has {len(tracks)} rows but the audio matrix {len(matrix)}")
     train_rows = train_rows[["playlist_id", "track_id"]].drop_duplicates()
-    query_rows = query_rows[["playlist_id", "track_id"]].drop_duplicates()
-    # Catalog columns in tie-break order, so every method breaks ties by column.
     order = _tie_order(tracks, train_rows.groupby("track_id").size())
-    track_index = pd.Index(tracks["track_id"].to_numpy()[order])
-    ordered_matrix = matrix[order]
+    track_ids = tracks["track_id"].to_numpy()[order]
     train = interaction_matrix(
-        train_rows, pd.Index(np.sort(train_rows["playlist_id"].unique())), track_index
+        train_rows, pd.Index(np.sort(train_rows["playlist_id"].unique())), pd.Index(track_ids)
     )
-    query_playlists = pd.Index(np.sort(query_rows["playlist_id"].unique()))
-    query_all = interaction_matrix(query_rows, query_playlists, track_index)
-    train_counts = np.asarray(train.sum(axis=0)).ravel()
-    catalog = track_index.to_numpy()
+    return Catalog(
+        track_ids=track_ids,
+        audio=matrix[order],
+        popularity=tracks["popularity"].fillna(0).to_numpy(dtype=np.float64)[order],
+        structure=catalog_structure(
+            track_ids, tracks["album_key"].to_numpy()[order], track_artists
+        ),
+        train=train,
+        training_playlists=np.asarray(train.sum(axis=0)).ravel(),
+    )
 
-    def score_batch(start: int) -> list[pd.DataFrame]:
+
+def batch_signals(
+    needed: set[str], query: sparse.csr_matrix, catalog: Catalog, content_scoring: str
+) -> dict[str, np.ndarray]:
+    """The batch x catalog score matrices of the `needed` single-signal methods (names of
+    METHODS but random and hybrid), visible tracks at -inf."""
+    rows, columns = query.nonzero()
+    signals: dict[str, np.ndarray] = {}
+    if "most_popular" in needed:
+        signals["most_popular"] = np.tile(catalog.training_playlists, (query.shape[0], 1))
+    if "cooccurrence" in needed:
+        cooccurrence = cooccurrence_scores(query, catalog.train)
+        # A track in no training playlist has no co-occurrence evidence at all.
+        cooccurrence[:, catalog.training_playlists == 0] = -np.inf
+        signals["cooccurrence"] = cooccurrence
+    if "content" in needed:
+        signals["content"] = content_scores(query, catalog.audio, content_scoring)
+    if "artist" in needed:
+        signals["artist"] = artist_matches(query, catalog.structure)
+    if "album" in needed:
+        signals["album"] = album_matches(query, catalog.structure)
+    for scores in signals.values():
+        scores[rows, columns] = -np.inf
+    return signals
+
+
+def _query_matrix(query_rows: pd.DataFrame, catalog: Catalog) -> tuple[pd.Index, sparse.csr_matrix]:
+    query_rows = query_rows[["playlist_id", "track_id"]].drop_duplicates()
+    playlists = pd.Index(np.sort(query_rows["playlist_id"].unique()))
+    return playlists, interaction_matrix(query_rows, playlists, pd.Index(catalog.track_ids))
+
+
+#: Features of the hybrid's recommendations kept with them, for the reason each was picked.
+REASON_FEATURES: tuple[str, ...] = ("album_matches", "artist_matches", "cooccurrence", "content")
+
+
+def _recommend(
+    catalog: Catalog,
+    query_rows: pd.DataFrame,
+    methods: Sequence[str],
+    n_recommendations: int,
+    content_scoring: str,
+    reranker: Reranker | None,
+    n_candidates: int,
+    seed: int,
+    keep_candidates: bool,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`continue_playlists`, and with keep_candidates the hybrid's candidates (playlist_id,
+    track_id and `reranker.FEATURES`) computed from the same score matrices."""
+    unknown = sorted(set(methods) - set(METHODS))
+    if unknown:
+        raise ValueError(f"unknown method(s) {unknown}; known: {METHODS}")
+    if "hybrid" in methods and reranker is None:
+        raise ValueError("the hybrid needs a fitted reranker")
+    needed = set(methods) - {"random", "hybrid"}
+    if "hybrid" in methods or keep_candidates:
+        needed |= {"album", "artist", "cooccurrence", "content", "most_popular"}
+    query_playlists, query_all = _query_matrix(query_rows, catalog)
+
+    def score_batch(start: int) -> list[tuple[str, pd.DataFrame]]:
         query = query_all[start : start + BATCH_SIZE]
         batch_ids = query_playlists[start : start + BATCH_SIZE].to_numpy()
-        noise = (
-            batch_noise(seed, start * query.shape[1], query.shape) if "random" in methods else None
-        )
-        frames = []
-        for method, weight, scores in _batch_scores(
-            methods,
-            query,
-            train,
-            ordered_matrix,
-            train_counts,
-            noise,
-            hybrid_weights,
-            content_scoring,
-        ):
-            positions, values = top_positions(scores, n_recommendations)
-            row, slot = np.nonzero(positions >= 0)
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "method": method,
-                        "hybrid_weight": weight,
-                        "playlist_id": batch_ids[row],
-                        "rank": slot + 1,
-                        "track_id": catalog[positions[row, slot]],
-                        "score": values[row, slot],
-                    }
-                )
+        signals = batch_signals(needed, query, catalog, content_scoring)
+        if "random" in methods:
+            noise = batch_noise(seed, start * query.shape[1], query.shape)
+            noise[query.nonzero()] = -np.inf
+            signals["random"] = noise
+        frames: list[tuple[str, pd.DataFrame]] = []
+        reasons: dict[str, np.ndarray] = {}
+        if "hybrid" in methods or keep_candidates:
+            row, column, features = candidates(
+                query,
+                signals,
+                catalog.structure,
+                catalog.popularity,
+                catalog.training_playlists,
+                n_candidates,
             )
+            if keep_candidates:
+                kept = features.copy()
+                kept.insert(0, "track_id", catalog.track_ids[column])
+                kept.insert(0, "playlist_id", batch_ids[row])
+                frames.append(("candidates", kept))
+            if "hybrid" in methods:
+                assert reranker is not None
+                hybrid = np.full(query.shape, -np.inf)
+                hybrid[row, column] = reranker.score(features)
+                signals["hybrid"] = hybrid
+                for name in REASON_FEATURES:
+                    values = np.full(query.shape, np.nan)
+                    values[row, column] = features[name].to_numpy()
+                    reasons[name] = values
+        for method in methods:
+            positions, values = top_positions(signals[method], n_recommendations)
+            row, slot = np.nonzero(positions >= 0)
+            column = positions[row, slot]
+            frame = pd.DataFrame(
+                {
+                    "method": method,
+                    "playlist_id": batch_ids[row],
+                    "rank": slot + 1,
+                    "track_id": catalog.track_ids[column],
+                    "score": values[row, slot],
+                }
+            )
+            for name in REASON_FEATURES:
+                frame[name] = reasons[name][row, column] if method == "hybrid" else np.nan
+            frames.append(("recommendations", frame))
         return frames
 
     # Batches are independent (NumPy and SciPy release the GIL): two at a time use both
     # cores; the result is the same as one after another.
     with ThreadPoolExecutor(PARALLEL_BATCHES) as pool:
-        frames = [
-            frame
-            for batch in pool.map(score_batch, range(0, len(query_playlists), BATCH_SIZE))
-            for frame in batch
-        ]
-    columns = ["method", "hybrid_weight", "playlist_id", "rank", "track_id", "score"]
-    if not frames:
-        return pd.DataFrame(columns=columns)
-    result = pd.concat(frames, ignore_index=True)[columns]
-    return result.sort_values(
-        ["method", "hybrid_weight", "playlist_id", "rank"], ignore_index=True
-    ).astype({"rank": "int64", "hybrid_weight": "float64"})
-
-
-# ----------------------------------------------------------------------------- metrics
-
-
-def precision_at_k(recommended: Sequence[object], relevant: set[object], k: int = 10) -> float:
-    """Share of the k slots filled with relevant items (a short list counts as misses)."""
-    return sum(item in relevant for item in list(recommended)[:k]) / k
-
-
-def recall_at_k(recommended: Sequence[object], relevant: set[object], k: int = 10) -> float:
-    """Share of the relevant items found in the top k (NaN when nothing is relevant)."""
-    if not relevant:
-        return float("nan")
-    return sum(item in relevant for item in list(recommended)[:k]) / len(relevant)
-
-
-def ndcg_at_k(recommended: Sequence[object], relevant: set[object], k: int = 10) -> float:
-    """Binary-relevance NDCG: sum of 1/log2(rank + 1) over hits, divided by the best
-    achievable (all min(|relevant|, k) relevant items on top). NaN when nothing is relevant."""
-    if not relevant:
-        return float("nan")
-    dcg = sum(
-        1.0 / np.log2(rank + 1)
-        for rank, item in enumerate(list(recommended)[:k], start=1)
-        if item in relevant
-    )
-    ideal = sum(1.0 / np.log2(rank + 1) for rank in range(1, min(len(relevant), k) + 1))
-    return float(dcg / ideal)
-
-
-def playlist_metrics(
-    recommendations: pd.DataFrame, relevant: pd.DataFrame, k: int = 10
-) -> pd.DataFrame:
-    """Per (method, hybrid_weight, playlist): precision, recall and NDCG at k.
-
-    The same definitions as `precision_at_k`, `recall_at_k`, `ndcg_at_k`, vectorized. Every
-    playlist with a relevant track is scored for every method, with zeros where a method
-    recommended nothing; playlists without a relevant track are left out.
-    """
-    relevant = relevant[["playlist_id", "track_id"]].drop_duplicates()
-    n_relevant = relevant.groupby("playlist_id").size().rename("n_relevant")
-    top = recommendations.loc[recommendations["rank"] <= k]
-    hits = top.merge(relevant.assign(hit=1.0), on=["playlist_id", "track_id"], how="inner")
-    hits["gain"] = 1.0 / np.log2(hits["rank"].to_numpy() + 1.0)
-    keys = ["method", "hybrid_weight", "playlist_id"]
-    found = hits.groupby(keys, dropna=False).agg(n_hits=("hit", "sum"), dcg=("gain", "sum"))
-    variants = recommendations[["method", "hybrid_weight"]].drop_duplicates()
-    grid = variants.merge(n_relevant.reset_index(), how="cross")
-    grid = grid.merge(found.reset_index(), on=keys, how="left").fillna({"n_hits": 0.0, "dcg": 0.0})
-    ideal_gains = np.cumsum(1.0 / np.log2(np.arange(1, k + 1) + 1.0))
-    ideal = ideal_gains[np.minimum(grid["n_relevant"].to_numpy(), k) - 1]
-    grid[f"precision@{k}"] = grid["n_hits"] / k
-    grid[f"recall@{k}"] = grid["n_hits"] / grid["n_relevant"]
-    grid[f"ndcg@{k}"] = grid["dcg"] / ideal
-    return grid.drop(columns=["n_hits", "dcg"])
-
-
-def summarize_metrics(per_playlist: pd.DataFrame, segment: str, k: int = 10) -> pd.DataFrame:
-    """Long table: method, hybrid_weight, metric, value (mean over playlists),
-    playlist_count, segment."""
-    metrics = [f"precision@{k}", f"recall@{k}", f"ndcg@{k}"]
-    grouped = per_playlist.groupby(["method", "hybrid_weight"], dropna=False)
-    means = grouped[metrics].mean().reset_index()
-    counts = grouped.size().rename("playlist_count").reset_index()
-    long = means.melt(
-        id_vars=["method", "hybrid_weight"], value_vars=metrics, var_name="metric"
-    ).merge(counts, on=["method", "hybrid_weight"])
-    long["segment"] = segment
-    return long.astype({"playlist_count": "int64"})
-
-
-# ----------------------------------------------------------------------------- protocol
-
-
-def cold_start_relevant(holdout: pd.DataFrame) -> pd.DataFrame:
-    """Held-out rows whose track is in no training playlist (unfindable by co-occurrence)."""
-    trained = set(training_rows(holdout)["track_id"])
-    held = holdout.loc[holdout["is_held_out"], ["playlist_id", "track_id"]]
-    return held.loc[~held["track_id"].isin(trained)].reset_index(drop=True)
-
-
-def tune_recommenders(
-    train: pd.DataFrame,
-    tracks: pd.DataFrame,
-    matrix: np.ndarray,
-    hybrid_weights: Sequence[float],
-    content_scorings: Sequence[str] = CONTENT_SCORINGS,
-    share: float = 0.2,
-    min_tracks: int = 5,
-    seed: int = 0,
-    n_recommendations: int = 10,
-) -> pd.DataFrame:
-    """Choose the content scoring and the hybrid weight on a validation split of `train`.
-
-    The training rows are split again like the outer hold-out (seed + 1): the models learn
-    from the validation-training rows and are scored on the validation-held-out ones. The
-    outer held-out rows are not in `train`, so they cannot sway either choice. The content
-    scoring with the highest content NDCG@k wins (ties: the earlier in `content_scorings`),
-    then the hybrid weight with the highest hybrid NDCG@k under that scoring (ties: the
-    smaller weight).
-
-    Returns method, content_scoring, hybrid_weight (NaN for content), metric, value,
-    playlist_count, is_chosen: the evidence for both choices, one row per metric.
-    """
-    inner = holdout_split(train, share, min_tracks, seed + 1)
-    inner_train = training_rows(inner)
-    held = inner.loc[inner["is_held_out"], ["playlist_id", "track_id"]]
-    queries = inner_train.loc[inner_train["playlist_id"].isin(held["playlist_id"])]
-    frames = []
-    for scoring in content_scorings:
-        recommendations = continue_playlists(
-            inner_train,
-            queries,
-            tracks,
-            matrix,
-            methods=("content", "hybrid"),
-            n_recommendations=n_recommendations,
-            hybrid_weights=hybrid_weights,
-            content_scoring=scoring,
-            seed=seed,
+        batches = list(pool.map(score_batch, range(0, query_all.shape[0], BATCH_SIZE)))
+    columns = ["method", "playlist_id", "rank", "track_id", "score", *REASON_FEATURES]
+    found = [frame for batch in batches for kind, frame in batch if kind == "recommendations"]
+    kept = [frame for batch in batches for kind, frame in batch if kind == "candidates"]
+    recommendations = pd.DataFrame(columns=columns)
+    if found:
+        recommendations = (
+            pd.concat(found, ignore_index=True)[columns]
+            .sort_values(["method", "playlist_id", "rank"], ignore_index=True)
+            .astype({"rank": "int64"})
         )
-        per_playlist = playlist_metrics(recommendations, held, n_recommendations)
-        summary = summarize_metrics(per_playlist, "validation", n_recommendations)
-        frames.append(summary.assign(content_scoring=scoring))
-    table = pd.concat(frames, ignore_index=True)
-    ndcg = table.loc[table["metric"] == f"ndcg@{n_recommendations}"]
-    scoring_order = {scoring: position for position, scoring in enumerate(content_scorings)}
-    content = ndcg.loc[ndcg["method"] == "content"].assign(
-        order=lambda frame: frame["content_scoring"].map(scoring_order)
-    )
-    best_scoring = content.sort_values(["value", "order"], ascending=[False, True]).iloc[0][
-        "content_scoring"
-    ]
-    hybrid = ndcg.loc[(ndcg["method"] == "hybrid") & (ndcg["content_scoring"] == best_scoring)]
-    best_weight = hybrid.sort_values(["value", "hybrid_weight"], ascending=[False, True]).iloc[0][
-        "hybrid_weight"
-    ]
-    chosen_scoring = table["content_scoring"] == best_scoring
-    table["is_chosen"] = chosen_scoring & (
-        (table["method"] == "content") | (table["hybrid_weight"] == best_weight)
-    )
-    columns = ["method", "content_scoring", "hybrid_weight", "metric", "value"]
-    return table[[*columns, "playlist_count", "is_chosen"]].sort_values(
-        ["method", "content_scoring", "hybrid_weight", "metric"], ignore_index=True
-    )
+    candidate_rows = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame()
+    return recommendations, candidate_rows
 
 
-def chosen_settings(tuning: pd.DataFrame) -> tuple[str, float]:
-    """The (content scoring, hybrid weight) `tune_recommenders` chose."""
-    chosen = tuning.loc[tuning["is_chosen"] & (tuning["method"] == "hybrid")]
-    return str(chosen["content_scoring"].iloc[0]), float(chosen["hybrid_weight"].iloc[0])
-
-
-def evaluate_recommenders(
-    holdout: pd.DataFrame,
-    tracks: pd.DataFrame,
-    matrix: np.ndarray,
-    hybrid_weights: Sequence[float] = (0.0, 0.25, 0.5, 0.75, 1.0, 2.0, 4.0),
-    content_scorings: Sequence[str] = CONTENT_SCORINGS,
+def continue_playlists(
+    catalog: Catalog,
+    query_rows: pd.DataFrame,
+    methods: Sequence[str] = METHODS,
     n_recommendations: int = 10,
+    content_scoring: str = "kernel",
+    reranker: Reranker | None = None,
+    n_candidates: int = 50,
     seed: int = 0,
-    share: float = 0.2,
-    min_tracks: int = 5,
-) -> dict[str, pd.DataFrame]:
-    """recommender_metrics, recommender_tuning and the recommendations themselves.
+) -> pd.DataFrame:
+    """method, playlist_id, rank, track_id, score (+ REASON_FEATURES, NaN but for the
+    hybrid): the top tracks per playlist of `query_rows`.
 
-    The content scoring and the hybrid weight are chosen first, on a validation split of
-    the training rows (`tune_recommenders`). Every model is built from
-    `training_rows(holdout)`; the held-out rows only decide which recommendations are hits.
-    Segment 'all' counts every held-out track as relevant; 'cold_start_tracks' only the
-    held-out tracks that are in no training playlist (and scores only the playlists that
-    have one).
+    `query_rows` (playlist_id, track_id) are the tracks each playlist to serve already has,
+    never recommended back to it. Candidates are every catalog track; the hybrid needs the
+    `reranker` fitted on a validation split (`playlist_evaluation.fit_hybrid`).
     """
-    require_columns(holdout, ["playlist_id", "track_id", "is_held_out"], "recommender_holdout")
-    train = training_rows(holdout)
-    held = holdout.loc[holdout["is_held_out"], ["playlist_id", "track_id"]]
-    tuning = tune_recommenders(
-        train,
-        tracks,
-        matrix,
-        hybrid_weights,
-        content_scorings,
-        share,
-        min_tracks,
-        seed,
+    recommendations, _ = _recommend(
+        catalog,
+        query_rows,
+        methods,
         n_recommendations,
+        content_scoring,
+        reranker,
+        n_candidates,
+        seed,
+        keep_candidates=False,
     )
-    content_scoring, weight = chosen_settings(tuning)
-    queries = train.loc[train["playlist_id"].isin(held["playlist_id"])]
-    recommendations = continue_playlists(
-        train,
-        queries,
-        tracks,
-        matrix,
-        n_recommendations=n_recommendations,
-        hybrid_weights=(weight,),
-        content_scoring=content_scoring,
-        seed=seed,
+    return recommendations
+
+
+def candidate_table(
+    catalog: Catalog,
+    query_rows: pd.DataFrame,
+    content_scoring: str = "kernel",
+    n_candidates: int = 50,
+    methods: Sequence[str] = (),
+    n_recommendations: int = 10,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(candidates, recommendations): playlist_id, track_id and the re-ranker's features
+    (`reranker.FEATURES`) of every hybrid candidate of the playlists of `query_rows`, what the
+    re-ranker learns from; and the top lists of the single-signal `methods`, from the same
+    score matrices (the validation split needs content's, to choose its scoring)."""
+    recommendations, candidate_rows = _recommend(
+        catalog,
+        query_rows,
+        methods,
+        n_recommendations,
+        content_scoring,
+        None,
+        n_candidates,
+        0,
+        keep_candidates=True,
     )
-    segments = {"all": held, "cold_start_tracks": cold_start_relevant(holdout)}
-    metrics = pd.concat(
-        [
-            summarize_metrics(
-                playlist_metrics(recommendations, relevant, n_recommendations),
-                segment,
-                n_recommendations,
-            )
-            for segment, relevant in segments.items()
-        ],
-        ignore_index=True,
-    )
-    method_order = {method: position for position, method in enumerate(METHODS)}
-    metrics = metrics.sort_values(
-        ["segment", "method", "metric"],
-        key=lambda column: column.map(method_order) if column.name == "method" else column,
-        ignore_index=True,
-    )
-    return {
-        "recommender_metrics": metrics[["method", "metric", "value", "playlist_count", "segment"]],
-        "recommender_tuning": tuning,
-        "recommendations": recommendations,
-    }
+    return candidate_rows, recommendations
+
+
+def reasons(recommendations: pd.DataFrame) -> pd.Series:
+    """Why the hybrid picked each recommendation (REASONS, first that applies): it is on the
+    album of a visible track, credits one of their artists, shares playlists with them, or
+    else sounds like them."""
+    album = recommendations["album_matches"].fillna(0).to_numpy() > 0
+    artist = recommendations["artist_matches"].fillna(0).to_numpy() > 0
+    together = recommendations["cooccurrence"].fillna(0).to_numpy() > 0
+    reason = np.select([album, artist, together], list(REASONS[:3]), default=REASONS[3])
+    return pd.Series(reason, index=recommendations.index, name="reason")

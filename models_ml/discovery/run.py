@@ -15,9 +15,11 @@ int_discovery_built calls `discovery_row`. The tables:
     embedding_components  method, component, explained_variance_share, loading_<feature>...
     similar_tracks        track_id, rank, similar_track_id, distance
     recommender_holdout   playlist_id, track_id, is_held_out
-    recommender_metrics   method, metric, value, playlist_count, segment
-    recommender_tuning    method, content_scoring, hybrid_weight, metric, value,
-                          playlist_count, is_chosen
+    recommender_metrics   segment, method, metric, value, lower, upper, playlist_count
+    recommender_tuning    method, setting, metric, value, playlist_count, is_chosen
+    recommender_feature_importance   feature, gain
+    playlist_recommendations         playlist_id, rank, track_id, score, reason,
+                                     album_matches, artist_matches, cooccurrence, content
 """
 
 from __future__ import annotations
@@ -40,24 +42,33 @@ from models_ml.discovery.clusters import (
     embed_2d,
     require_columns,
 )
-from models_ml.discovery.recommenders import (
-    CONTENT_SCORINGS,
+from models_ml.discovery.playlist_evaluation import (
+    RERANKER_GRID,
     evaluate_recommenders,
-    holdout_split,
+    serve_playlists,
 )
+from models_ml.discovery.recommenders import CONTENT_SCORINGS, holdout_split
 from models_ml.discovery.similarity import similar_tracks
 from spotify_warehouse.progress import Emit, Progress, dbt_console, to_stderr
 
-TRACK_COLUMNS: tuple[str, ...] = ("track_id", "track_name", "artist_names", "popularity")
+TRACK_COLUMNS: tuple[str, ...] = (
+    "track_id",
+    "track_name",
+    "artist_names",
+    "popularity",
+    "album_key",
+)
 GENRE_COLUMNS: tuple[str, ...] = ("track_id", "taxonomy", "genre")
 PLAYLIST_COLUMNS: tuple[str, ...] = ("playlist_id", "track_id")
+ARTIST_COLUMNS: tuple[str, ...] = ("track_id", "artist_id")
 #: Expected relative cost of each step (one k of the k-means scan, about 3 s on the real
 #: data on 2 cores, is 1.0), for the time-left estimate of the progress lines only.
 STEP_COSTS: dict[str, float] = {
     "k-means": 1.0,
     "map": 0.3,
     "similar tracks": 18.0,
-    "recommenders": 34.0,
+    "recommenders": 60.0,
+    "serving": 15.0,
 }
 #: Columns holding lists of text (cluster_profiles).
 LIST_COLUMNS: tuple[str, ...] = ("distinguishing_features", "top_genres", "top_playlist_genres")
@@ -93,10 +104,14 @@ class DiscoverySettings(OverridableSettings):
     #: Share of each playlist's tracks held out, and the smallest playlist evaluated.
     holdout_share: float = 0.2
     holdout_min_tracks: int = 5
-    #: Hybrid content weights tried on the validation split (0 = co-occurrence alone).
-    hybrid_weights: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0, 2.0, 4.0)
     #: Content scorings tried on the validation split (`recommenders.content_scores`).
     content_scorings: tuple[str, ...] = CONTENT_SCORINGS
+    #: The hybrid: candidates taken from each signal, and the re-ranker's (max_iter,
+    #: max_leaf_nodes) settings tried on the validation split (`reranker.fit_reranker`).
+    n_candidates: int = 50
+    reranker_grid: tuple[tuple[int, int], ...] = RERANKER_GRID
+    #: Bootstrap resamples of the playlists behind each metric's interval (0: none).
+    bootstrap_samples: int = 1000
     n_jobs: int = 2
 
 
@@ -104,6 +119,7 @@ def _checked_inputs(
     tracks: pd.DataFrame,
     genres: pd.DataFrame,
     playlists: pd.DataFrame,
+    artists: pd.DataFrame,
     settings: DiscoverySettings,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """tracks sorted by id (so row order cannot change a result) and distinct playlist rows;
@@ -111,6 +127,7 @@ def _checked_inputs(
     require_columns(tracks, [*TRACK_COLUMNS, *settings.audio_features], "tracks")
     require_columns(genres, GENRE_COLUMNS, "genres")
     require_columns(playlists, PLAYLIST_COLUMNS, "playlists")
+    require_columns(artists, ARTIST_COLUMNS, "track_artists")
     if tracks["track_id"].isna().any():
         raise ValueError(f"tracks: {int(tracks['track_id'].isna().sum())} rows have no track_id")
     duplicated = tracks["track_id"].duplicated()
@@ -131,13 +148,15 @@ def build_discovery(
     tracks: pd.DataFrame,
     genres: pd.DataFrame,
     playlists: pd.DataFrame,
+    artists: pd.DataFrame,
     settings: DiscoverySettings | None = None,
     progress: Progress | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Every discovery table (see the module docstring) from the three input frames.
 
-    tracks: one row per track (track_id, track_name, artist_names, popularity and the audio
-    features); genres: track_id, taxonomy, genre; playlists: playlist_id, track_id.
+    tracks: one row per track (track_id, track_name, artist_names, popularity, album_key and
+    the audio features); genres: track_id, taxonomy, genre; playlists: playlist_id,
+    track_id; artists: track_id, artist_id (every credited artist).
     Deterministic: the same frames and settings give the same tables, in any row order.
     `progress` hears of each step (`plan` counts them).
     """
@@ -147,7 +166,8 @@ def build_discovery(
         if progress is not None:
             progress.advance(label, weight=STEP_COSTS[step])
 
-    tracks, playlist_rows = _checked_inputs(tracks, genres, playlists, settings)
+    tracks, playlist_rows = _checked_inputs(tracks, genres, playlists, artists, settings)
+    artists = artists[list(ARTIST_COLUMNS)].dropna().drop_duplicates()
     matrix, feature_names = audio_matrix(tracks, settings.audio_features, settings.log_features)
     tables = cluster_tracks(
         tracks,
@@ -177,17 +197,31 @@ def build_discovery(
         holdout,
         tracks,
         matrix,
-        hybrid_weights=settings.hybrid_weights,
-        content_scorings=settings.content_scorings,
+        artists,
+        scorings=settings.content_scorings,
+        grid=settings.reranker_grid,
+        n_candidates=settings.n_candidates,
         n_recommendations=settings.n_recommendations,
+        bootstrap_samples=settings.bootstrap_samples,
         seed=settings.seed,
         share=settings.holdout_share,
         min_tracks=settings.holdout_min_tracks,
     )
     done("recommenders tuned and evaluated", "recommenders")
     tables["recommender_holdout"] = holdout
-    tables["recommender_metrics"] = evaluation["recommender_metrics"]
-    tables["recommender_tuning"] = evaluation["recommender_tuning"]
+    for name in ("recommender_metrics", "recommender_tuning", "recommender_feature_importance"):
+        tables[name] = evaluation[name]
+    tables["playlist_recommendations"] = serve_playlists(
+        playlist_rows,
+        tracks,
+        matrix,
+        artists,
+        evaluation["reranker"],
+        evaluation["content_scoring"],
+        settings.n_candidates,
+        settings.n_recommendations,
+    )
+    done("playlists served", "serving")
     return tables
 
 
@@ -204,7 +238,13 @@ def _select_with_types(frame: pd.DataFrame) -> str:
 
 def plan(settings: DiscoverySettings) -> tuple[int, float]:
     """Steps of a discovery run and their expected cost (for the time-left estimate)."""
-    steps = [*["k-means"] * len(settings.k_values), "map", "similar tracks", "recommenders"]
+    steps = [
+        *["k-means"] * len(settings.k_values),
+        "map",
+        "similar tracks",
+        "recommenders",
+        "serving",
+    ]
     return len(steps), sum(STEP_COSTS[step] for step in steps)
 
 
@@ -212,6 +252,7 @@ def run_discovery(
     tracks: pd.DataFrame,
     genres: pd.DataFrame,
     playlists: pd.DataFrame,
+    artists: pd.DataFrame,
     settings: DiscoverySettings,
     models_root: Path,
     force: bool = False,
@@ -226,9 +267,10 @@ def run_discovery(
     tracks = tracks.sort_values("track_id", ignore_index=True)
     genres = genres.sort_values(list(GENRE_COLUMNS), ignore_index=True)
     playlists = playlists.sort_values(list(PLAYLIST_COLUMNS), ignore_index=True)
+    artists = artists.sort_values(list(ARTIST_COLUMNS), ignore_index=True)
     key = artifacts.RunKey.current(
         artifacts.DISCOVERY,
-        artifacts.data_fingerprint(tracks, genres, playlists),
+        artifacts.data_fingerprint(tracks, genres, playlists, artists),
         settings.digest(),
     )
     units, weight = plan(settings)
@@ -236,7 +278,7 @@ def run_discovery(
 
     def make() -> tuple[dict[str, Any], Callable[[Path], None]]:
         created_at = artifacts.now_utc()
-        tables = build_discovery(tracks, genres, playlists, settings, progress)
+        tables = build_discovery(tracks, genres, playlists, artists, settings, progress)
         tagged = {name: frame.assign(run_id=key.run_id) for name, frame in tables.items()}
         info = {
             "created_at": created_at,
@@ -268,12 +310,14 @@ def discovery_row(
     features: pd.DataFrame,
     genres: pd.DataFrame,
     playlists: pd.DataFrame,
+    artists: pd.DataFrame,
     options: artifacts.BuildOptions,
 ) -> pd.DataFrame:
     """int_discovery_built: the discovery run of this build's marts (reused or built).
 
     tracks: dim_tracks; features: fct_track_features; genres: bridge_track_genres;
-    playlists: bridge_playlist_tracks (extra columns are ignored).
+    playlists: bridge_playlist_tracks; artists: bridge_track_artists (extra columns are
+    ignored).
     """
     settings = DiscoverySettings.from_overrides(options.overrides)
     catalog = tracks[list(TRACK_COLUMNS)].merge(
@@ -283,6 +327,7 @@ def discovery_row(
         catalog,
         genres[list(GENRE_COLUMNS)],
         playlists[list(PLAYLIST_COLUMNS)],
+        artists[list(ARTIST_COLUMNS)],
         settings,
         options.models_root,
         options.force,

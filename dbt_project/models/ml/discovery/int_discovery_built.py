@@ -1,13 +1,14 @@
 """The discovery run the discovery tables publish; one row. Builds only when its inputs
 are new.
 
-models_ml.discovery.discovery_row fingerprints the three marts it reads (tracks with their
-audio features, genres, playlist membership), the discovery settings, its code, the library
-versions and the project's version into a run id, as training does, and reuses
-<models_dir>/discovery/<run id>/ when that folder is complete. Otherwise it builds, with a
-progress line per step: k-means clusters of the standardized audio features with k chosen by
-silhouette, the PCA map, each track's 10 nearest tracks, and the playlist recommenders
-evaluated on a seeded 20% hold-out of each playlist. The ml.* discovery models read the run
+models_ml.discovery.discovery_row fingerprints the marts it reads (tracks with their audio
+features and album keys, genres, playlist membership, artist credits), the discovery
+settings, its code, the library versions and the project's version into a run id, as
+training does, and reuses <models_dir>/discovery/<run id>/ when that folder is complete.
+Otherwise it builds, with a progress line per step: k-means clusters of the standardized
+audio features with k chosen by silhouette, the PCA map, each track's 10 nearest tracks, the
+playlist recommenders evaluated on a seeded 20% hold-out of each playlist, and every
+playlist's recommendations from the best of them. The ml.* discovery models read the run
 folder this row names.
 
 It runs after int_ml_models_trained (see the note in `model`), so
@@ -38,5 +39,6 @@ def model(dbt, session):
         dbt.ref("fct_track_features").df(),
         dbt.ref("bridge_track_genres").df(),
         dbt.ref("bridge_playlist_tracks").df(),
+        dbt.ref("bridge_track_artists").df(),
         options,
     )

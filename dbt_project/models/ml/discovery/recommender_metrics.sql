@@ -1,7 +1,9 @@
-{#- Precision, recall and NDCG at 10 of the five recommenders (random, most_popular,
-    content, cooccurrence, hybrid) on the same hold-out. Segment all: every held-out track is
-    relevant; segment cold_start_tracks: only held-out tracks that are in no training
-    playlist, which co-occurrence cannot recommend by construction. -#}
+{#- Precision, recall and NDCG at 10 of the seven recommenders (random, most_popular, content,
+    cooccurrence, artist, album, hybrid) on the same hold-out, with a 95% bootstrap interval
+    over playlists. Segment all: every held-out track is relevant; cold_start_tracks: only
+    held-out tracks in no training playlist, which co-occurrence cannot recommend by
+    construction; new_artists: only held-out tracks crediting no artist of the playlist's
+    visible tracks, which artist and album affinity cannot recommend. -#}
 with
 
 metrics as (
@@ -15,6 +17,8 @@ final as (
         cast(method as varchar)         as method,
         cast(metric as varchar)         as metric,
         cast(value as double)           as value,
+        cast(lower_95 as double)        as lower_95,
+        cast(upper_95 as double)        as upper_95,
         cast(playlist_count as integer) as playlist_count
     from metrics
 )

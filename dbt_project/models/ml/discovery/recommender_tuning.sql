@@ -1,5 +1,6 @@
-{#- How the hybrid's content weight and the content scoring were chosen: their metrics on a
-    validation split carved from the training part of each playlist (never the hold-out). -#}
+{#- What was chosen before the hold-out was scored, and on what evidence: the content scoring
+    and the hybrid re-ranker's settings, with their metrics on a validation split carved from
+    the training part of each playlist (never the hold-out). -#}
 with
 
 tuning as (
@@ -8,14 +9,13 @@ tuning as (
 
 final as (
     select
-        cast(run_id as varchar)          as run_id,
-        cast(method as varchar)          as method,
-        cast(content_scoring as varchar) as content_scoring,
-        cast(hybrid_weight as double)    as hybrid_weight,
-        cast(metric as varchar)          as metric,
-        cast(value as double)            as value,
-        cast(playlist_count as integer)  as playlist_count,
-        cast(is_chosen as boolean)       as is_chosen
+        cast(run_id as varchar)         as run_id,
+        cast(method as varchar)         as method,
+        cast(setting as varchar)        as setting,
+        cast(metric as varchar)         as metric,
+        cast(value as double)           as value,
+        cast(playlist_count as integer) as playlist_count,
+        cast(is_chosen as boolean)      as is_chosen
     from tuning
 )
 
