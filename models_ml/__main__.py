@@ -2,7 +2,8 @@
 
     python -m models_ml predict FILE.csv [--warehouse DB | --run RUN_ID] [--models-dir DIR]
                                          [--format table|csv]
-    python -m models_ml recommend (--like TRACK_ID | --mood NAME) [--size N] [--warehouse DB]
+    python -m models_ml recommend (--playlist PLAYLIST_ID | --like TRACK_ID | --mood NAME)
+                                  [--size N] [--warehouse DB]
     python -m models_ml runs [--models-dir DIR] [--warehouse DB] [--clear]
 
 `predict` uses the scoring models of the run the warehouse's ml tables name (so the CLI and
@@ -12,10 +13,11 @@ with their probabilities and the predicted popularity; rows that break a quality
 listed on stderr with their reasons. Exit status: 0 all rows scored, 1 some rows rejected,
 2 the file or the models could not be used (the message says why).
 
-`recommend` reads the built warehouse (read-only): the 10 tracks nearest to a track by audio
-(ml.similar_tracks), or a mood playlist (marts.mart_mood_playlists). Exit status 0, or 2 with
-a one-line message for an unknown track id or mood, or a warehouse that is missing, locked
-or not built yet.
+`recommend` reads the built warehouse (read-only): tracks to add to a playlist, from the best
+recommender on the hold-out (the hybrid; ml.playlist_recommendations), with the reason each
+was picked; the 10 tracks nearest to a track by audio (ml.similar_tracks); or a mood playlist
+(marts.mart_mood_playlists). Exit status 0, or 2 with a one-line message for an unknown
+playlist id, track id or mood, or a warehouse that is missing, locked or not built yet.
 
 `runs` lists the runs kept in the models folder (ML and discovery, newest use first: id,
 when made, last use, size, and whether the warehouse names it); `--clear` removes them all
@@ -57,8 +59,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     predict.add_argument("--run", metavar="RUN_ID", help="use this run's models instead")
     predict.add_argument("--format", choices=("table", "csv"), default="table")
-    recommend = commands.add_parser("recommend", help="similar tracks, or a mood playlist")
+    recommend = commands.add_parser(
+        "recommend", help="tracks for a playlist, similar tracks, or a mood playlist"
+    )
     wanted = recommend.add_mutually_exclusive_group(required=True)
+    wanted.add_argument(
+        "--playlist", metavar="PLAYLIST_ID", help="tracks to add to this playlist (up to 10)"
+    )
     wanted.add_argument("--like", metavar="TRACK_ID", help="tracks that sound like this one")
     wanted.add_argument("--mood", metavar="NAME", help="a mood playlist (e.g. chill, party)")
     recommend.add_argument("--size", type=int, default=10, help="how many tracks (default 10)")
@@ -151,10 +158,13 @@ def predict(
 
 
 def recommend_command(arguments: argparse.Namespace) -> int:
-    """`recommend`: print similar tracks or a mood playlist (`discovery_queries`)."""
+    """`recommend`: print a playlist's recommendations, similar tracks or a mood playlist
+    (`discovery_queries`)."""
     try:
         heading, table = discovery_queries.answer_request(
-            arguments.like, arguments.mood, arguments.warehouse, arguments.size
+            discovery_queries.Request(arguments.playlist, arguments.like, arguments.mood),
+            arguments.warehouse,
+            arguments.size,
         )
     except (discovery_queries.RecommendationError, WarehouseUnavailableError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -1,14 +1,18 @@
-"""What `python -m models_ml recommend` asks the warehouse: tracks like a given track, or a
-mood playlist, from the built discovery tables (ml.similar_tracks, marts.mart_mood_playlists).
+"""What `python -m models_ml recommend` asks the warehouse: tracks for a playlist, tracks like
+a given track, or a mood playlist, from the built discovery tables
+(ml.playlist_recommendations, ml.similar_tracks, marts.mart_mood_playlists).
 
 Not to be confused with models_ml.discovery.recommenders, which builds and evaluates the
 playlist recommenders during `dbt build`; this module only reads what the build published.
 
 It reads the built warehouse read-only and answers in the terminal, so an analyst or a
-curator can ask without SQL. Unknown track ids and moods are errors that say what exists.
+curator can ask without SQL. Unknown playlist ids, track ids and moods are errors that say
+what exists.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import duckdb
 import pandas as pd
@@ -90,12 +94,58 @@ def mood_playlist(
     return known[name], tracks
 
 
-def answer_request(
-    like: str | None, mood: str | None, warehouse: str | None, size: int
-) -> tuple[str, pd.DataFrame]:
+def for_playlist(
+    connection: duckdb.DuckDBPyConnection, playlist_id: str, size: int = 10
+) -> tuple[pd.Series, pd.DataFrame]:
+    """The playlist (id, name, genre, tracks) and the hybrid's recommendations for it, best
+    first, each with the reason it was picked."""
+    playlist = _query(
+        connection,
+        "select playlist_id, playlist_name, playlist_genre, track_count from marts.dim_playlists "
+        "where playlist_id = ?",
+        "marts.dim_playlists",
+        [playlist_id],
+    )
+    if playlist.empty:
+        raise RecommendationError(
+            f"unknown playlist id {playlist_id!r}: it is not in marts.dim_playlists. Playlist ids "
+            "are 22-character Spotify ids, e.g. from `select playlist_id, playlist_name from "
+            "marts.dim_playlists`."
+        )
+    picks = _query(
+        connection,
+        "select picks.rank, picks.track_id, tracks.track_name, tracks.artist_names, "
+        "tracks.popularity, picks.reason_text as reason "
+        "from ml.playlist_recommendations as picks "
+        "inner join marts.dim_tracks as tracks on tracks.track_id = picks.track_id "
+        "where picks.playlist_id = ? order by picks.rank limit ?",
+        "ml.playlist_recommendations",
+        [playlist_id, size],
+    )
+    return playlist.iloc[0], picks
+
+
+class Request(NamedTuple):
+    """What `recommend` was asked: exactly one of the three is set."""
+
+    playlist: str | None
+    like: str | None
+    mood: str | None
+
+
+def answer_request(request: Request, warehouse: str | None, size: int) -> tuple[str, pd.DataFrame]:
     """Answer one request: a heading line and the table to print."""
     connection = connect_readonly(warehouse)
     try:
+        if request.playlist is not None:
+            playlist, picks = for_playlist(connection, request.playlist, size)
+            heading = (
+                f"Tracks for {playlist['playlist_name']} ({playlist['playlist_genre']}, "
+                f"{int(playlist['track_count'])} tracks, {playlist['playlist_id']}), best first, "
+                "from the hybrid recommender:"
+            )
+            return heading, picks
+        like, mood = request.like, request.mood
         if like is not None:
             track, similar = similar_to(connection, like, size)
             heading = (
