@@ -452,6 +452,28 @@ def tracks_page(runner: QueryRunner, validate: bool, slugs: dict[tuple[str, str]
     return Page("tracks.html", "tracks.html", "Track search", context, queries=runner.take_log())
 
 
+def with_intervals(metrics: pd.DataFrame) -> pd.DataFrame:
+    """One row per (segment, method): each metric's mean, and "lower to upper" its 95%
+    bootstrap interval, in the method order of the metrics table."""
+    cells = metrics.assign(
+        interval=[
+            f"{lower:.3f} to {upper:.3f}" if pd.notna(lower) else "none"
+            for lower, upper in zip(metrics["lower_95"], metrics["upper_95"], strict=True)
+        ]
+    )
+    wide = cells.pivot_table(
+        index=["segment", "method"],
+        columns="metric",
+        values=["value", "interval"],
+        aggfunc="first",
+        sort=False,
+    )
+    wide.columns = [
+        metric if kind == "value" else f"{metric} interval" for kind, metric in wide.columns
+    ]
+    return wide.reset_index()
+
+
 def discover_page(runner: QueryRunner, validate: bool) -> Page:
     """Clusters on the audio map, mood playlists, recommender evaluation, similar tracks."""
     sample = runner("discover/map_sample")
@@ -460,19 +482,22 @@ def discover_page(runner: QueryRunner, validate: bool) -> Page:
     choice = runner("discover/cluster_choice")
     moods = runner("discover/mood_playlists")
     metrics = runner("discover/recommender_metrics")
+    tuning = runner("discover/recommender_tuning")
+    importance = runner("discover/reranker_importance")
+    examples = runner("discover/recommendation_examples")
     similar = runner("discover/similar_to_top_tracks")
     book = ChartBook(runner, validate)
     book.add("cluster-map", sample, charts.cluster_map, "discover/map_sample")
     book.add("cluster-choice", choice, charts.cluster_choice, "discover/cluster_choice")
     overall = metrics[metrics["segment"] == "all"] if not metrics.empty else metrics
     book.add("recommenders", overall, charts.recommender_bars, "discover/recommender_metrics")
-    evaluation = (
-        metrics.pivot_table(
-            index=["segment", "method"], columns="metric", values="value", aggfunc="first"
-        ).reset_index()
-        if not metrics.empty
-        else metrics
+    book.add(
+        "reranker-importance",
+        importance,
+        charts.reranker_importance_bars,
+        "discover/reranker_importance",
     )
+    evaluation = with_intervals(metrics) if not metrics.empty else metrics
     chosen = choice[choice["is_chosen"]] if not choice.empty else choice
     context = {
         "profiles": table(runner, profiles, "discover/cluster_profiles"),
@@ -482,6 +507,8 @@ def discover_page(runner: QueryRunner, validate: bool) -> Page:
         else {},
         "moods_no_data": None if not moods.empty else runner.problem("discover/mood_playlists"),
         "evaluation": table(runner, evaluation, "discover/recommender_metrics"),
+        "tuning": records(tuning),
+        "examples": table(runner, examples, "discover/recommendation_examples"),
         "playlist_count": int(metrics["playlist_count"].max()) if not metrics.empty else None,
         "similar": table(runner, similar, "discover/similar_to_top_tracks"),
         "axes": dict(

@@ -900,8 +900,13 @@ def chart_inputs() -> dict[str, tuple[pd.DataFrame | None, Any]]:
             "method": ["random", "hybrid", "random", "hybrid"],
             "metric": ["precision@10", "precision@10", "ndcg@10", "ndcg@10"],
             "value": [0.0, 0.02, 0.0, 0.025],
+            "lower_95": [0.0, 0.015, 0.0, 0.019],
+            "upper_95": [0.0, 0.025, 0.0, 0.031],
             "playlist_count": 468,
         }
+    )
+    reranker_importance = pd.DataFrame(
+        {"feature": ["album_coverage", "artist_matches"], "gain_share": [0.7, 0.3]}
     )
     critical = insights.critical_t(20)
     return {
@@ -930,6 +935,7 @@ def chart_inputs() -> dict[str, tuple[pd.DataFrame | None, Any]]:
         "cluster_map": (map_sample, charts.cluster_map),
         "cluster_choice": (k_scores, charts.cluster_choice),
         "recommender_bars": (recommender_metrics, charts.recommender_bars),
+        "reranker_importance_bars": (reranker_importance, charts.reranker_importance_bars),
     }
 
 
@@ -1077,3 +1083,22 @@ def test_track_names_in_chart_data_cannot_break_out_of_the_script() -> None:
 )
 def test_feature_label(feature: str, label: str) -> None:
     assert charts.feature_label(feature) == label
+
+
+def test_recommender_table_puts_each_interval_beside_its_mean() -> None:
+    metrics = pd.DataFrame(
+        {
+            "segment": "all",
+            "method": ["random", "random", "hybrid", "hybrid"],
+            "metric": ["precision@10", "ndcg@10"] * 2,
+            "value": [0.0, 0.0, 0.21, 0.27],
+            "lower_95": [0.0, 0.0, 0.1876, np.nan],
+            "upper_95": [0.0, 0.0, 0.2325, np.nan],
+            "playlist_count": 468,
+        }
+    )
+    wide = pages.with_intervals(metrics).set_index("method")
+    assert list(wide.index) == ["random", "hybrid"]
+    assert wide.loc["hybrid", "precision@10"] == 0.21
+    assert wide.loc["hybrid", "precision@10 interval"] == "0.188 to 0.233"
+    assert wide.loc["hybrid", "ndcg@10 interval"] == "none"
