@@ -6,6 +6,7 @@ signals, the re-ranker, the segments and the intervals."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -23,6 +24,7 @@ from models_ml.discovery.clusters import (
 )
 from models_ml.discovery.playlist_evaluation import (
     SEGMENTS,
+    RecommenderProtocol,
     cold_start_relevant,
     evaluate_recommenders,
     fit_hybrid,
@@ -55,8 +57,8 @@ SMALL = DiscoverySettings(
     reranker_grid=((20, 7), (40, 7)),
     bootstrap_samples=50,
 )
-#: Quick settings of the protocol for the tests that call it directly.
-QUICK = {"grid": ((20, 7),), "bootstrap_samples": 20}
+#: A quick protocol for the tests that call it directly.
+QUICK = RecommenderProtocol(grid=((20, 7),), bootstrap_samples=20)
 
 
 Catalog = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]
@@ -203,7 +205,7 @@ def test_held_out_rows_never_build_the_models() -> None:
     matrix, _ = audio_matrix(tracks)
     train = training_rows(holdout)
     assert not train.merge(holdout[holdout["is_held_out"]], on=["playlist_id", "track_id"]).shape[0]
-    result = evaluate_recommenders(holdout, tracks, matrix, artists, min_tracks=3, **QUICK)
+    result = evaluate_recommenders(holdout, tracks, matrix, artists, replace(QUICK, min_tracks=3))
     recommendations = result["recommendations"]
     p1 = recommendations[recommendations["playlist_id"] == "P1"]
     cooc = p1[p1["method"] == "cooccurrence"]
@@ -248,8 +250,9 @@ def test_extra_held_out_rows_change_no_model(catalog: Catalog) -> None:
         columns=["playlist_id", "track_id", "is_held_out"],
     )
     tampered = pd.concat([holdout, extra]).drop_duplicates(["playlist_id", "track_id"])
-    before = evaluate_recommenders(holdout, tracks, matrix, artists, seed=5, **QUICK)
-    after = evaluate_recommenders(tampered, tracks, matrix, artists, seed=5, **QUICK)
+    protocol = replace(QUICK, seed=5)
+    before = evaluate_recommenders(holdout, tracks, matrix, artists, protocol)
+    after = evaluate_recommenders(tampered, tracks, matrix, artists, protocol)
     for name in ("recommendations", "recommender_tuning", "recommender_feature_importance"):
         pd.testing.assert_frame_equal(before[name], after[name], obj=name)
     assert not before["recommender_metrics"].equals(after["recommender_metrics"])
@@ -263,7 +266,7 @@ def test_recommendations_never_repeat_the_query(catalog: Catalog) -> None:
     matrix, _ = audio_matrix(tracks)
     holdout = holdout_split(playlists, seed=1)
     train = training_rows(holdout)
-    scoring, reranker, _ = fit_hybrid(train, tracks, matrix, artists, grid=((20, 7),), seed=1)
+    scoring, reranker, _ = fit_hybrid(train, tracks, matrix, artists, replace(QUICK, seed=1))
     recommendations = continue_playlists(
         prepare_catalog(train, tracks, matrix, artists),
         train,

@@ -24,6 +24,7 @@ prints and the Discover page shows.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -88,18 +89,33 @@ def segments(holdout: pd.DataFrame, track_artists: pd.DataFrame) -> dict[str, pd
     }
 
 
+@dataclass(frozen=True)
+class RecommenderProtocol:
+    """The evaluation protocol's knobs (`run.DiscoverySettings` holds the documented ones)."""
+
+    #: Content scorings tried on the validation split.
+    scorings: Sequence[str] = CONTENT_SCORINGS
+    #: Re-ranker (max_iter, max_leaf_nodes) settings tried on the validation split.
+    grid: Sequence[tuple[int, int]] = RERANKER_GRID
+    #: Candidates the hybrid takes from each signal.
+    n_candidates: int = 50
+    #: Recommendations per playlist; the metrics are @ this k.
+    n_recommendations: int = 10
+    #: Bootstrap resamples of the playlists per interval (0: no intervals).
+    bootstrap_samples: int = 1000
+    seed: int = 0
+    #: Share of a playlist hidden, and the smallest playlist that hides any (the validation
+    #: split is carved the same way).
+    share: float = 0.2
+    min_tracks: int = 5
+
+
 def fit_hybrid(
     train: pd.DataFrame,
     tracks: pd.DataFrame,
     matrix: np.ndarray,
     track_artists: pd.DataFrame,
-    scorings: Sequence[str] = CONTENT_SCORINGS,
-    grid: Sequence[tuple[int, int]] = RERANKER_GRID,
-    n_candidates: int = 50,
-    share: float = 0.2,
-    min_tracks: int = 5,
-    seed: int = 0,
-    k: int = 10,
+    protocol: RecommenderProtocol = RecommenderProtocol(),
 ) -> tuple[str, Reranker, pd.DataFrame]:
     """Everything chosen or fitted before the hold-out is scored, from `train` alone.
 
@@ -110,13 +126,14 @@ def fit_hybrid(
     it. Returns the content scoring, the fitted re-ranker and the tuning table (content
     scorings, re-ranker settings).
     """
-    validation = holdout_split(train, share, min_tracks, seed + 1)
+    k = protocol.n_recommendations
+    validation = holdout_split(train, protocol.share, protocol.min_tracks, protocol.seed + 1)
     held, queries = held_rows(validation), query_rows(validation)
     catalog = prepare_catalog(training_rows(validation), tracks, matrix, track_artists)
     rows, candidates_of = [], {}
-    for scoring in scorings:
+    for scoring in protocol.scorings:
         candidates_of[scoring], content = candidate_table(
-            catalog, queries, scoring, n_candidates, ("content",), k
+            catalog, queries, scoring, protocol.n_candidates, ("content",), k
         )
         for metric, value in mean_metrics(content, held, k).items():
             rows.append(("content", f"content_scoring={scoring}", metric, value, scoring))
@@ -125,7 +142,9 @@ def fit_hybrid(
     scoring = str(ndcg.loc[int(ndcg["value"].to_numpy().argmax()), "scoring"])
     content_tuning["is_chosen"] = content_tuning["scoring"] == scoring
     content_tuning["playlist_count"] = held["playlist_id"].nunique()
-    reranker, hybrid_tuning = fit_reranker(candidates_of[scoring], held, grid, seed, k)
+    reranker, hybrid_tuning = fit_reranker(
+        candidates_of[scoring], held, protocol.grid, protocol.seed, k
+    )
     tuning = pd.concat([content_tuning[TUNING_COLUMNS], hybrid_tuning], ignore_index=True)
     return scoring, reranker, tuning
 
@@ -135,14 +154,7 @@ def evaluate_recommenders(
     tracks: pd.DataFrame,
     matrix: np.ndarray,
     track_artists: pd.DataFrame,
-    scorings: Sequence[str] = CONTENT_SCORINGS,
-    grid: Sequence[tuple[int, int]] = RERANKER_GRID,
-    n_candidates: int = 50,
-    n_recommendations: int = 10,
-    bootstrap_samples: int = 1000,
-    seed: int = 0,
-    share: float = 0.2,
-    min_tracks: int = 5,
+    protocol: RecommenderProtocol = RecommenderProtocol(),
 ) -> dict[str, object]:
     """recommender_metrics, recommender_tuning, recommender_feature_importance, the hold-out
     recommendations, and the fitted (content scoring, re-ranker) for serving.
@@ -152,47 +164,34 @@ def evaluate_recommenders(
     """
     require_columns(holdout, ["playlist_id", "track_id", "is_held_out"], "recommender_holdout")
     train = training_rows(holdout)
-    scoring, reranker, tuning = fit_hybrid(
-        train,
-        tracks,
-        matrix,
-        track_artists,
-        scorings,
-        grid,
-        n_candidates,
-        share,
-        min_tracks,
-        seed,
-        n_recommendations,
-    )
+    scoring, reranker, tuning = fit_hybrid(train, tracks, matrix, track_artists, protocol)
     catalog = prepare_catalog(train, tracks, matrix, track_artists)
+    k = protocol.n_recommendations
     recommendations = continue_playlists(
         catalog,
         query_rows(holdout),
         METHODS,
-        n_recommendations,
+        k,
         content_scoring=scoring,
         reranker=reranker,
-        n_candidates=n_candidates,
-        seed=seed,
+        n_candidates=protocol.n_candidates,
+        seed=protocol.seed,
     )
     metrics = pd.concat(
         [
             summarize_metrics(
-                playlist_metrics(recommendations, relevant, n_recommendations),
+                playlist_metrics(recommendations, relevant, k),
                 segment,
-                n_recommendations,
-                bootstrap_samples,
-                seed,
+                k,
+                protocol.bootstrap_samples,
+                protocol.seed,
             )
             for segment, relevant in segments(holdout, track_artists).items()
         ],
         ignore_index=True,
     )
     method_order = {method: position for position, method in enumerate(METHODS)}
-    metric_order = {
-        metric: position for position, metric in enumerate(metric_names(n_recommendations))
-    }
+    metric_order = {metric: position for position, metric in enumerate(metric_names(k))}
     order = pd.DataFrame(
         {
             "segment": metrics["segment"].map(SEGMENTS.index),

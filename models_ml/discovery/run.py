@@ -44,6 +44,7 @@ from models_ml.discovery.clusters import (
 )
 from models_ml.discovery.playlist_evaluation import (
     RERANKER_GRID,
+    RecommenderProtocol,
     evaluate_recommenders,
     serve_playlists,
 )
@@ -193,11 +194,7 @@ def build_discovery(
     holdout = holdout_split(
         playlist_rows, settings.holdout_share, settings.holdout_min_tracks, settings.seed
     )
-    evaluation = evaluate_recommenders(
-        holdout,
-        tracks,
-        matrix,
-        artists,
+    protocol = RecommenderProtocol(
         scorings=settings.content_scorings,
         grid=settings.reranker_grid,
         n_candidates=settings.n_candidates,
@@ -207,6 +204,7 @@ def build_discovery(
         share=settings.holdout_share,
         min_tracks=settings.holdout_min_tracks,
     )
+    evaluation = evaluate_recommenders(holdout, tracks, matrix, artists, protocol)
     done("recommenders tuned and evaluated", "recommenders")
     tables["recommender_holdout"] = holdout
     for name in ("recommender_metrics", "recommender_tuning", "recommender_feature_importance"):
