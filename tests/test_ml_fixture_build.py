@@ -495,7 +495,11 @@ def test_a_reused_build_publishes_the_same_ml_tables(
     fixture_build: tuple[Path, DbtResult], second_build: tuple[Path, DbtResult]
 ) -> None:
     first = table_digests(fixture_build[0], "ml")
-    assert len(first) >= 19 and all(rows > 0 for rows, _ in first.values())
+    # The re-ranker's importance is empty on the fixture: with one evaluated playlist it
+    # falls back to its fixed order (test_discovery_fixture_build checks that it did).
+    filled = {name: rows for name, (rows, _) in first.items()}
+    filled.pop("recommender_feature_importance")
+    assert len(first) >= 19 and all(rows > 0 for rows in filled.values())
     assert table_digests(second_build[0], "ml") == first
 
 

@@ -223,7 +223,7 @@ def test_every_ml_table_is_filled(real_db: duckdb.DuckDBPyConnection) -> None:
             "select table_name from information_schema.tables where table_schema = 'ml'"
         ).fetchall()
     }
-    assert len(counts) == 19 and all(counts.values()), counts
+    assert len(counts) == 21 and all(counts.values()), counts
     # Every labelled track once per task, scenario and model (2 scenarios x 3 models).
     assert counts["genre_predictions"] == (89_740 + 28_352) * 6
     assert counts["popularity_predictions"] == 116_128 * 6
