@@ -68,8 +68,8 @@ STEP_COSTS: dict[str, float] = {
     "k-means": 1.0,
     "map": 0.3,
     "similar tracks": 18.0,
-    "recommenders": 60.0,
-    "serving": 15.0,
+    "recommenders": 9.0,
+    "serving": 4.0,
 }
 #: Columns holding lists of text (cluster_profiles).
 LIST_COLUMNS: tuple[str, ...] = ("distinguishing_features", "top_genres", "top_playlist_genres")
