@@ -32,6 +32,7 @@ import pandas as pd
 from models_ml.discovery.affinity import shared_artist_rows
 from models_ml.discovery.clusters import require_columns
 from models_ml.discovery.ranking_metrics import (
+    best_setting,
     mean_metrics,
     metric_names,
     playlist_metrics,
@@ -138,9 +139,9 @@ def fit_hybrid(
         for metric, value in mean_metrics(content, held, k).items():
             rows.append(("content", f"content_scoring={scoring}", metric, value, scoring))
     content_tuning = pd.DataFrame(rows, columns=["method", "setting", "metric", "value", "scoring"])
-    ndcg = content_tuning.loc[content_tuning["metric"] == f"ndcg@{k}"].reset_index(drop=True)
-    scoring = str(ndcg.loc[int(ndcg["value"].to_numpy().argmax()), "scoring"])
-    content_tuning["is_chosen"] = content_tuning["scoring"] == scoring
+    best = best_setting(content_tuning, k)
+    scoring = str(best["scoring"])
+    content_tuning["is_chosen"] = content_tuning["setting"] == best["setting"]
     content_tuning["playlist_count"] = held["playlist_id"].nunique()
     reranker, hybrid_tuning = fit_reranker(
         candidates_of[scoring], held, protocol.grid, protocol.seed, k

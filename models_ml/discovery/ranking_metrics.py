@@ -116,3 +116,10 @@ def mean_metrics(recommendations: pd.DataFrame, relevant: pd.DataFrame, k: int) 
     recommendations of a single method."""
     per_playlist = playlist_metrics(recommendations, relevant, k)
     return {metric: float(per_playlist[metric].mean()) for metric in metric_names(k)}
+
+
+def best_setting(tuning: pd.DataFrame, k: int) -> pd.Series:
+    """The row for NDCG@k of the setting that scored it highest (ties: the earlier setting)
+    in a tuning table of one row per (setting, metric): how every validation choice is made."""
+    ndcg = tuning.loc[tuning["metric"] == f"ndcg@{k}"].reset_index(drop=True)
+    return ndcg.loc[int(ndcg["value"].to_numpy().argmax())]

@@ -35,7 +35,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from threadpoolctl import threadpool_limits
 
 from models_ml.discovery.affinity import CatalogStructure
-from models_ml.discovery.ranking_metrics import mean_metrics
+from models_ml.discovery.ranking_metrics import best_setting, mean_metrics
 from models_ml.metrics import top_positions
 
 #: The recommenders whose best tracks make the candidates (score matrices by these names).
@@ -235,8 +235,7 @@ def fit_reranker(
         table = pd.DataFrame(
             rows, columns=["setting", "max_iter", "max_leaf_nodes", "metric", "value"]
         )
-        ndcg = table.loc[table["metric"] == f"ndcg@{k}"].reset_index(drop=True)
-        best = ndcg.loc[int(ndcg["value"].to_numpy().argmax())]
+        best = best_setting(table, k)
         table["is_chosen"] = table["setting"] == best["setting"]
         model = None
         if learnable:
