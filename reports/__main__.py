@@ -53,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         print(
             f"Reports built: {len(result.pages)} pages in {result.seconds:.1f} s "
-            f"(largest {result.largest_page_bytes / 1e6:.2f} MB)"
+            f"({result.site_bytes / 1e6:.1f} MB in all, largest page "
+            f"{result.largest_page_bytes / 1e6:.2f} MB)"
         )
         print(f"Open: {result.index}")
         return 0

@@ -1,7 +1,7 @@
 """Check a built report site in headless Chromium: charts drawn, no errors, nothing leaves the disk.
 
 Why a real browser: the report pages are static HTML whose charts are drawn by JavaScript
-(vega-embed, inlined in every page) on the reader's machine. A page can be perfectly valid HTML
+(vega-embed, from the site's `assets/vega.js`) on the reader's machine. A page can be perfectly valid HTML
 and still show empty boxes (a broken spec, a JavaScript error), quietly fetch something from the
 internet (a CDN script or font the builder should have inlined, which also leaks that someone
 opened the report) or run injected script (an unescaped label turning into XSS). Only a browser

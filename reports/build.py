@@ -17,7 +17,14 @@ from pathlib import Path
 
 from reports import pages
 from reports.queries import QueryRunner
-from reports.render import Page, environment, format_value, render_page, vega_bundle
+from reports.render import (
+    VEGA_ASSET,
+    Page,
+    environment,
+    format_value,
+    render_page,
+    vega_asset,
+)
 from spotify_warehouse.folders import staged, swap_in
 from spotify_warehouse.warehouse import connect_readonly, warehouse_path
 
@@ -36,6 +43,8 @@ class BuildResult:
     pages: list[str]
     seconds: float
     largest_page_bytes: int
+    #: Every file of the site together: pages, `assets/vega.js` and the marker.
+    site_bytes: int
 
     @property
     def index(self) -> Path:
@@ -79,7 +88,7 @@ def build_site(
     resolved_warehouse = warehouse_path(warehouse)
     connection = connect_readonly(resolved_warehouse)
     # Bundling the Vega JavaScript takes ~2 s of native code: overlap it with the queries.
-    bundling = ThreadPoolExecutor(max_workers=1).submit(vega_bundle)
+    bundling = ThreadPoolExecutor(max_workers=1).submit(vega_asset)
     try:
         runner = QueryRunner(connection)
         site_pages = collect_pages(runner, validate_charts)
@@ -87,7 +96,7 @@ def build_site(
     finally:
         connection.close()
 
-    bundling.result()
+    vega_script = bundling.result()
     env = environment()
     nav = [(path, title) for path, title, _ in pages.REPORTS]
     largest = 0
@@ -98,10 +107,18 @@ def build_site(
             destination.parent.mkdir(parents=True, exist_ok=True)
             destination.write_text(html, encoding="utf-8")
             largest = max(largest, destination.stat().st_size)
+        asset = staging / VEGA_ASSET
+        asset.parent.mkdir(parents=True, exist_ok=True)
+        asset.write_text(vega_script, encoding="utf-8")
         (staging / MARKER).write_text("written by `python -m reports build`\n", encoding="utf-8")
+        site_bytes = sum(path.stat().st_size for path in staging.rglob("*") if path.is_file())
         swap_in(staging, target)
     return BuildResult(
-        target, [page.path for page in site_pages], time.perf_counter() - started, largest
+        target,
+        [page.path for page in site_pages],
+        time.perf_counter() - started,
+        largest,
+        site_bytes,
     )
 
 

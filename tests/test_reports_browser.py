@@ -44,9 +44,11 @@ def test_html_in_a_track_name_shows_as_text(fixture_site: BuildResult) -> None:
 @pytest.mark.real_data
 def test_real_site_renders_offline(real_site: BuildResult) -> None:
     """The site `make` writes for the full data: top-level reports and the 6 playlist-genre
-    pages in the browser (the other drill-downs share their template), sizes for all."""
+    pages in the browser (the other drill-downs share their template); every page under
+    2 MB and the whole site under 25 MB (one shared Vega file, not one copy per page)."""
     sizes = {path: (real_site.output / path).stat().st_size for path in real_site.pages}
     assert max(sizes.values()) < 2_000_000, max(sizes.items(), key=lambda item: item[1])
+    assert real_site.site_bytes < 25_000_000, real_site.site_bytes
     assert len(real_site.pages) == len(REPORTS) + 114 + 6 + 24
     pages = [path for path, _, _ in REPORTS] + [
         path for path in real_site.pages if path.startswith("genres/playlist_genre/")

@@ -21,6 +21,7 @@ import pytest
 from reports.build import MARKER, BuildResult, OutputFolderError, build_site
 from reports.pages import PAGE_QUERY_FOLDERS, REPORTS
 from reports.queries import query_sql, tables_read
+from reports.render import VEGA_ASSET, vega_bundle
 from tests.support import (
     FIXTURE_RAW,
     FIXTURE_VARS,
@@ -165,14 +166,28 @@ def test_pages_stay_light(fixture_site: BuildResult) -> None:
 
 
 @pytest.mark.dbt_fixture
-def test_vega_javascript_is_inlined_once_per_page_with_charts(fixture_site: BuildResult) -> None:
+def test_pages_with_charts_load_the_one_vega_asset(fixture_site: BuildResult) -> None:
+    """The Vega JavaScript is one file of the site, loaded by relative path, never inlined."""
+    asset = fixture_site.output / VEGA_ASSET
+    assert asset.stat().st_size > 500_000  # the real bundle, not an empty placeholder
+    assert asset.read_text(encoding="utf-8").startswith("/* Vega, Vega-Lite and Vega-Embed")
+    pieces = [vega_bundle()[start : start + 200] for start in (0, 400_000)]
     pages = all_pages(fixture_site)
     assert pages
     for page in pages:
         text = page.read_text(encoding="utf-8")
+        assert not any(piece in text for piece in pieces), page
         charts = text.count('class="chart"')
-        bundles = text.count("/* Vega, Vega-Lite and Vega-Embed, inlined")
-        assert bundles == (1 if charts else 0), page
+        relative = "../" * len(page.relative_to(fixture_site.output).parts[:-1])
+        loads = text.count(f'<script src="{relative}{VEGA_ASSET}"></script>')
+        assert loads == (1 if charts else 0), page
+    # What the build wrote (the browser check may have added screenshots/ since).
+    files = [
+        path
+        for path in fixture_site.output.rglob("*")
+        if path.is_file() and "screenshots" not in path.relative_to(fixture_site.output).parts
+    ]
+    assert fixture_site.site_bytes == sum(path.stat().st_size for path in files)
 
 
 @pytest.mark.dbt_fixture
