@@ -69,6 +69,8 @@ class Scenario:
     group_column: str
     artist_features: bool
     description: str = ""
+    #: Models evaluated in this scenario only, beside MODEL_NAMES (`scenario_models`).
+    extra_models: tuple[str, ...] = ()
 
 
 TASKS: tuple[Task, ...] = (
@@ -103,10 +105,20 @@ SCENARIOS: tuple[Scenario, ...] = (
         False,
         "Folds grouped by primary artist: no test artist has a track in training; audio "
         "features only (plus the track's genres for popularity).",
+        extra_models=("browser_mlp",),
     ),
 )
 
+#: The models every task and scenario evaluates on the same folds.
 MODEL_NAMES: tuple[str, ...] = ("baseline", "reference_rf", "best")
+#: The small network the report site's "try a track" page runs in the browser
+#: (`models_ml.browser_models`): a new track's case, so only the cold-start folds evaluate it.
+BROWSER_MODEL = "browser_mlp"
+
+
+def scenario_models(scenario: Scenario) -> tuple[str, ...]:
+    """The models one scenario evaluates, in the ml tables' order."""
+    return (*MODEL_NAMES, *scenario.extra_models)
 
 
 def _as_tuples(value: object) -> object:

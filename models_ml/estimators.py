@@ -33,7 +33,8 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from models_ml.config import Scenario, Task
+from models_ml.browser_models import make_browser_model
+from models_ml.config import BROWSER_MODEL, Scenario, Task
 
 #: The column that carries the primary artist into catalog genre models.
 ARTIST_COLUMN = "primary_artist_id"
@@ -163,6 +164,8 @@ def make_model(name: str, task: Task, scenario: Scenario, seed: int, n_jobs: int
         return make_reference(task, seed, n_jobs)
     if name == "best":
         return make_best(task, scenario, seed, n_jobs)
+    if name == BROWSER_MODEL:
+        return make_browser_model(task, seed)
     raise KeyError(f"unknown model {name!r}")
 
 
@@ -171,9 +174,10 @@ def describe(estimator: BaseEstimator) -> dict[str, Any]:
     final = estimator.steps[-1][1] if isinstance(estimator, Pipeline) else estimator
     steps = [name for name, _ in estimator.steps] if isinstance(estimator, Pipeline) else []
     params = {
-        key: value
+        key: list(value) if isinstance(value, tuple) else value
         for key, value in final.get_params(deep=True).items()
         if isinstance(value, (int, float, str, bool, type(None)))
+        or (isinstance(value, tuple) and all(isinstance(item, int | float) for item in value))
     }
     name = type(final).__name__
     if isinstance(final, ArtistPriorBlend):

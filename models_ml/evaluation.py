@@ -19,13 +19,15 @@ from sklearn.base import BaseEstimator
 from sklearn.metrics import accuracy_score, r2_score
 
 from models_ml import explain
+from models_ml.browser_models import BROWSER_FEATURES
 from models_ml.config import (
     AUDIO_FEATURES,
-    MODEL_NAMES,
+    BROWSER_MODEL,
     REFERENCE_FEATURES,
     MLSettings,
     Scenario,
     Task,
+    scenario_models,
 )
 from models_ml.estimators import describe, make_model, single_threaded, with_n_jobs
 from models_ml.features import fold_matrices
@@ -51,6 +53,9 @@ FIT_COSTS: dict[tuple[str, str], float] = {
     ("popularity", "baseline"): 0.1,
     ("popularity", "reference_rf"): 2.6,
     ("popularity", "best"): 0.5,
+    ("track_genre", BROWSER_MODEL): 1.4,
+    ("playlist_genre", BROWSER_MODEL): 0.15,
+    ("popularity", BROWSER_MODEL): 0.35,
 }
 
 
@@ -84,7 +89,13 @@ def task_frame(tracks: pd.DataFrame, task: Task) -> pd.DataFrame:
 
 
 def model_columns(name: str, columns: list[str]) -> list[str]:
-    return list(REFERENCE_FEATURES) if name == "reference_rf" else columns
+    """The columns of the fold's design matrix a model reads: the reference RF the public
+    notebooks' audio features, the browser model what a new track's CSV carries."""
+    if name == "reference_rf":
+        return list(REFERENCE_FEATURES)
+    if name == BROWSER_MODEL:
+        return list(BROWSER_FEATURES)
+    return columns
 
 
 Metric = Callable[[np.ndarray, np.ndarray], float]
@@ -211,9 +222,9 @@ def prepare_cross_validation(
     )
 
 
-def fold_cost(task: Task) -> float:
+def fold_cost(task: Task, scenario: Scenario) -> float:
     """The expected relative cost of one fold of every model on `task` (see FIT_COSTS)."""
-    return sum(fit_cost(task, name) for name in MODEL_NAMES)
+    return sum(fit_cost(task, name) for name in scenario_models(scenario))
 
 
 def run_fold(
@@ -237,10 +248,11 @@ def run_fold(
     fold_seed = settings.seed + fold
     x_train, x_test = fold_matrices(frame, task, scenario, train_pos, test_pos, settings, fold_seed)
     columns = list(x_train.columns)
-    result = FoldResult(fold, columns, {}, fit_seconds=dict.fromkeys(MODEL_NAMES, 0.0))
+    models = scenario_models(scenario)
+    result = FoldResult(fold, columns, {}, fit_seconds=dict.fromkeys(models, 0.0))
     y_train = frame[task.target].to_numpy()[train_pos]
     y_test = frame[task.target].to_numpy()[test_pos]
-    for name in MODEL_NAMES:
+    for name in models:
         used = model_columns(name, columns)
         estimator = make_model(name, task, scenario, settings.seed, settings.n_jobs)
         result.parameters[name] = describe(estimator)
@@ -317,7 +329,8 @@ def collect_folds(cv: CrossValidation, folds: list[FoldResult]) -> EvaluationRes
     """The task x scenario's tables from its folds' results, in fold order."""
     folds = sorted(folds, key=lambda result: result.fold)
     columns = folds[-1].columns
-    fit_seconds = {name: sum(fold.fit_seconds[name] for fold in folds) for name in MODEL_NAMES}
+    models = scenario_models(cv.scenario)
+    fit_seconds = {name: sum(fold.fit_seconds[name] for fold in folds) for name in models}
     runs = pd.DataFrame(
         [
             {
@@ -328,7 +341,7 @@ def collect_folds(cv: CrossValidation, folds: list[FoldResult]) -> EvaluationRes
                 "n_tracks": len(cv.frame),
                 "n_classes": 0 if cv.classes is None else len(cv.classes),
             }
-            for name in MODEL_NAMES
+            for name in models
         ]
     )
 

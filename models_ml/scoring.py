@@ -27,8 +27,10 @@ import sklearn
 from sklearn.base import BaseEstimator
 
 from models_ml import artifacts, explain, raw_csv
+from models_ml.browser_models import BROWSER_FEATURES, BrowserMLP, make_browser_model
 from models_ml.config import (
     AUDIO_FEATURES,
+    BROWSER_MODEL,
     TRACK_FEATURES,
     MLSettings,
     scenario_by_name,
@@ -88,14 +90,19 @@ class ScoringBundle:
     #: 114-taxonomy genre -> its smoothed mean popularity over all tracks (the only genre
     #: feature a new track gets, see the module docstring).
     track_genre_popularity: pd.Series
+    #: Task -> the small network the report site's "try a track" page runs in the browser
+    #: (`models_ml.browser_models`), fitted on every labelled track; published as JSON in
+    #: ml.browser_models.
+    browser_models: dict[str, BrowserMLP]
 
 
 def fit_scoring_bundle(
     tracks: pd.DataFrame, settings: MLSettings, progress: Progress | None = None
 ) -> tuple[ScoringBundle, dict]:
-    """Fit the cold-start best models on every labelled track (`progress` hears of each).
+    """Fit the cold-start best models and the browser models on every labelled track
+    (`progress` hears of each).
 
-    The three fits are independent: they run on `settings.n_jobs` threads
+    The six fits are independent: they run on `settings.n_jobs` threads
     (`parallel.run_in_threads`), the 114-genre forests with their own n_jobs threads.
     """
     scenario = scenario_by_name(SCORING_SCENARIO)
@@ -126,15 +133,33 @@ def fit_scoring_bundle(
             )
         return model, list(features.columns)
 
+    def fit_browser_model(name: str) -> BrowserMLP:
+        browser_task = task_by_name(name)
+        labelled = tracks[tracks[browser_task.target].notna()].reset_index(drop=True)
+        model = make_browser_model(browser_task, settings.seed)
+        features = track_matrix(labelled, BROWSER_FEATURES)
+        model.fit(features, labelled[browser_task.target].to_numpy())
+        if progress is not None:
+            progress.advance(
+                name, "browser model", "all tracks", weight=fit_cost(browser_task, BROWSER_MODEL)
+            )
+        return model
+
+    browser_tasks = (*GENRE_TASKS, task.name)
+    calls = [
+        *(partial(fit_genre_model, name) for name in GENRE_TASKS),
+        fit_popularity_model,
+        *(partial(fit_browser_model, name) for name in browser_tasks),
+    ]
     costs = [
         *(fit_cost(task_by_name(name), "best") for name in GENRE_TASKS),
         fit_cost(task, "best"),
+        *(fit_cost(task_by_name(name), BROWSER_MODEL) for name in browser_tasks),
     ]
-    *fitted_genre_models, (popularity_model, popularity_columns) = run_in_threads(
-        [*(partial(fit_genre_model, name) for name in GENRE_TASKS), fit_popularity_model],
-        settings.n_jobs,
-        dearest_first(costs),
-    )
+    fitted = run_in_threads(calls, settings.n_jobs, dearest_first(costs))
+    fitted_genre_models = fitted[: len(GENRE_TASKS)]
+    popularity_model, popularity_columns = fitted[len(GENRE_TASKS)]
+    browser_models = dict(zip(browser_tasks, fitted[len(GENRE_TASKS) + 1 :], strict=True))
     genre_models = dict(zip(GENRE_TASKS, fitted_genre_models, strict=True))
     genre_classes = {
         name: np.asarray(explain.final_estimator(model).classes_)
@@ -156,6 +181,7 @@ def fit_scoring_bundle(
         popularity_model,
         popularity_columns,
         pd.Series(means[task.target].to_numpy(), index=genres),
+        browser_models,
     )
     metadata = {
         "scenario": SCORING_SCENARIO,
@@ -166,6 +192,10 @@ def fit_scoring_bundle(
             "track_genre": int(tracks["track_genre"].notna().sum()),
             "playlist_genre": int(tracks["playlist_genre"].notna().sum()),
             "popularity": len(frame),
+        },
+        "browser_models": {
+            name: {"features": list(BROWSER_FEATURES), "model": BROWSER_MODEL}
+            for name in browser_models
         },
         "sklearn_version": sklearn.__version__,
     }

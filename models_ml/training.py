@@ -20,9 +20,19 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from models_ml import artifacts
-from models_ml.config import MODEL_NAMES, MLSettings, Task, scenario_by_name, task_by_name
+from models_ml.browser_models import browser_models_table
+from models_ml.config import (
+    BROWSER_MODEL,
+    MLSettings,
+    Scenario,
+    Task,
+    scenario_by_name,
+    scenario_models,
+    task_by_name,
+)
 from models_ml.evaluation import (
     EvaluationResult,
     collect_folds,
@@ -89,7 +99,7 @@ def evaluate_all(
     done = run_in_threads(
         [partial(run_fold, cv, *split, 1, progress) for cv, split in jobs],
         settings.n_jobs,
-        fold_order([cv.task for cv, _ in jobs]),
+        fold_order([(cv.task, cv.scenario) for cv, _ in jobs]),
     )
     return [
         collect_folds(
@@ -99,13 +109,13 @@ def evaluate_all(
     ]
 
 
-def fold_order(tasks: list[Task]) -> list[int]:
-    """The order in which to start the folds (positions in `tasks`, one per fold): the
-    tasks' folds taken in turn, dearest task first. Two folds of the 114-genre task, whose
-    forests take about a gigabyte each, then run at once less often than if all its folds
-    came first."""
+def fold_order(units: list[tuple[Task, Scenario]]) -> list[int]:
+    """The order in which to start the folds (positions in `units`, one (task, scenario) per
+    fold): the tasks' folds taken in turn, dearest task first. Two folds of the 114-genre
+    task, whose forests take about a gigabyte each, then run at once less often than if all
+    its folds came first."""
     queues: dict[str, list[int]] = {}
-    for position, task in sorted(enumerate(tasks), key=lambda item: -fold_cost(item[1])):
+    for position, (task, _) in sorted(enumerate(units), key=lambda item: -fold_cost(*item[1])):
         queues.setdefault(task.name, []).append(position)
     return [
         position
@@ -166,10 +176,19 @@ def plan(settings: MLSettings) -> tuple[int, float]:
     """Units of work of a training run (fits, with their explanations) and their expected
     cost, for the progress lines' estimate of the time left."""
     tasks = [task_by_name(name) for name in settings.tasks]
-    per_fold = [fit_cost(task, model) for task in tasks for model in MODEL_NAMES]
-    scoring = [fit_cost(task_by_name(name), "best") for name in SCORING_TASKS]
-    units = len(settings.scenarios) * settings.n_folds * len(per_fold) + len(scoring)
-    weight = len(settings.scenarios) * settings.n_folds * sum(per_fold) + sum(scoring)
+    per_fold = [
+        fit_cost(task, model)
+        for name in settings.scenarios
+        for task in tasks
+        for model in scenario_models(scenario_by_name(name))
+    ]
+    scoring = [
+        fit_cost(task_by_name(name), model)
+        for name in SCORING_TASKS
+        for model in ("best", BROWSER_MODEL)
+    ]
+    units = settings.n_folds * len(per_fold) + len(scoring)
+    weight = settings.n_folds * sum(per_fold) + sum(scoring)
     return units, weight
 
 
@@ -210,10 +229,16 @@ def _train(
     started = time.perf_counter()
     fingerprint = key.data_fingerprint
     trained_at = artifacts.now_utc()
-    results = evaluate_all(tracks, settings, progress)
-    evaluated = time.perf_counter()
-    tables = result_tables(results, key.run_id, fingerprint, settings, trained_at)
-    bundle, metadata = fit_scoring_bundle(tracks, settings, progress)
+    # The browser models' networks multiply matrices through BLAS, which would start a thread
+    # per core for each of the folds running at once: one thread each, as for OpenMP.
+    with threadpool_limits(limits=1, user_api="blas"):
+        results = evaluate_all(tracks, settings, progress)
+        evaluated = time.perf_counter()
+        tables = result_tables(results, key.run_id, fingerprint, settings, trained_at)
+        bundle, metadata = fit_scoring_bundle(tracks, settings, progress)
+    tables["browser_models"] = browser_models_table(
+        bundle.browser_models, key.run_id, settings.seed
+    )
     metadata.update(
         {
             "run_id": key.run_id,
@@ -240,7 +265,8 @@ def _train(
             },
             "explanations": sum(result.explain_seconds for result in results),
             "fits_by_model": {
-                model: sum(result.fit_seconds[model] for result in results) for model in MODEL_NAMES
+                model: sum(result.fit_seconds.get(model, 0.0) for result in results)
+                for model in sorted({name for result in results for name in result.fit_seconds})
             },
         },
         # Peak resident memory of this process so far (Linux reports KiB).

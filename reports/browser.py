@@ -1,7 +1,7 @@
 """Check a built report site in headless Chromium: charts drawn, no errors, nothing leaves the disk.
 
 Why a real browser: the report pages are static HTML whose charts are drawn by JavaScript
-(vega-embed, from the site's `assets/vega.js`) on the reader's machine. A page can be perfectly valid HTML
+(vega-embed, from the site's `assets/vega.js`) on the reader's machine. A page can be valid HTML
 and still show empty boxes (a broken spec, a JavaScript error), quietly fetch something from the
 internet (a CDN script or font the builder should have inlined, which also leaks that someone
 opened the report) or run injected script (an unescaped label turning into XSS). Only a browser
@@ -49,7 +49,25 @@ from spotify_warehouse.text import first_line
 ALLOWED_SCHEMES = frozenset({"file", "data", "blob", "about"})
 
 #: Pages screenshotted by default: the ones a reviewer looks at first.
-DEFAULT_SCREENSHOT_PAGES = ("index.html", "genres.html", "trends.html")
+DEFAULT_SCREENSHOT_PAGES = ("index.html", "genres.html", "trends.html", "try.html")
+
+#: Pages with a second state worth a screenshot: its file name and the script that reaches
+#: it, run after the page's first screenshot (and before its logs are read, so anything it
+#: breaks fails the page). try.html loads the first track of its search list, as a reader
+#: choosing it in the search box does; the script returns what it loaded.
+SECOND_STATES: dict[str, tuple[str, str]] = {
+    "try.html": (
+        "try-track.png",
+        """
+        const search = document.getElementById("track-search");
+        const option = document.querySelector("#track-options option");
+        if (!search || !option) return null;
+        search.value = option.value;
+        search.dispatchEvent(new Event("change", {bubbles: true}));
+        return option.value;
+        """,
+    ),
+}
 
 #: Chromium flags. Headless without a sandbox (CI containers run as root, where the sandbox
 #: refuses to start) and without GPU; everything that phones home on its own (background
@@ -306,7 +324,11 @@ def check_site(
     with _Browser() as browser:
         for page in page_list:
             shot = shots_dir / Path(page).with_suffix(".png") if page in wanted_shots else None
-            results.append(browser.check_page(site, page, shot, render_timeout))
+            second = None
+            if shot is not None and page in SECOND_STATES:
+                name, script = SECOND_STATES[page]
+                second = (shots_dir / Path(page).parent / name, script)
+            results.append(browser.check_page(site, page, shot, render_timeout, second))
             if show_progress:
                 progress.advance(page)
     return results
@@ -417,14 +439,20 @@ class _Browser:
             self._profile = None
 
     def check_page(
-        self, site: Path, page: str, screenshot: Path | None, render_timeout: float
+        self,
+        site: Path,
+        page: str,
+        screenshot: Path | None,
+        render_timeout: float,
+        second: tuple[Path, str] | None = None,
     ) -> PageResult:
-        """Load one page, wait for its charts, collect everything; never raises for the page."""
+        """Load one page, wait for its charts, collect everything; never raises for the page.
+        `second`: a screenshot to take after running a script on the page (SECOND_STATES)."""
         from selenium.common.exceptions import WebDriverException
 
         probe = _PageProbe(self._driver)
         try:
-            probe.run((site / page).as_uri(), screenshot, render_timeout)
+            probe.run((site / page).as_uri(), screenshot, render_timeout, second)
         except WebDriverException as error:
             # The page broke the session (crash, hang): fail it and start over for the next one.
             probe.errors.append(f"browser session failed on this page: {first_line(error)}")
@@ -447,8 +475,15 @@ class _PageProbe:
         self.real_dialogs: list[str] = []  # from Selenium's unexpected-alert errors
         self.logged_dialogs: list[str] = []  # from Page.javascriptDialogOpening
         self.screenshot: Path | None = None
+        self.second_screenshot: Path | None = None
 
-    def run(self, url: str, screenshot: Path | None, render_timeout: float) -> None:
+    def run(
+        self,
+        url: str,
+        screenshot: Path | None,
+        render_timeout: float,
+        second: tuple[Path, str] | None = None,
+    ) -> None:
         from selenium.common.exceptions import TimeoutException
 
         try:
@@ -461,6 +496,13 @@ class _PageProbe:
         self.guard_dialogs, page_errors = self._call(self.driver.execute_script, _STATE_SCRIPT)
         if screenshot is not None:
             self.screenshot = self._save_screenshot(screenshot)
+        if second is not None:
+            target, script = second
+            if self._call(self.driver.execute_script, script) is None:
+                self.errors.append(f"could not reach the state of {target.name}")
+            else:
+                self._call(self.driver.execute_async_script, _SETTLE_SCRIPT)
+                self.second_screenshot = self._save_screenshot(target)
         # Leave the page before reading the logs: its timers stop, so everything it logged is
         # in the logs now and nothing it does later lands on the next page's result.
         self._call(self.driver.get, "about:blank")

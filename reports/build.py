@@ -71,6 +71,7 @@ def collect_pages(runner: QueryRunner, validate: bool) -> list[Page]:
         pages.quality_page(runner, validate),
         pages.insights_page(runner, validate),
         pages.discover_page(runner, validate),
+        pages.try_page(runner),
         pages.tracks_page(runner, validate, genre_report.context["slugs"]),
         *genre_details,
     ]

@@ -14,8 +14,13 @@ import pandas as pd
 alt.data_transformers.disable_max_rows()
 
 SCENARIO_TITLES = {"catalog": "catalog (known artists)", "cold_start": "cold start (new artists)"}
-MODEL_ORDER = ["baseline", "reference_rf", "best"]
-MODEL_TITLES = {"baseline": "baseline", "reference_rf": "reference RF", "best": "best model"}
+MODEL_ORDER = ["baseline", "reference_rf", "best", "browser_mlp"]
+MODEL_TITLES = {
+    "baseline": "baseline",
+    "reference_rf": "reference RF",
+    "best": "best model",
+    "browser_mlp": "browser MLP",
+}
 FEATURE_LABELS = {
     "duration_sec": "duration (s)",
     "loudness": "loudness (dB)",

@@ -7,15 +7,18 @@ An empty or missing result becomes a "no data" note on the page, never an except
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 import altair as alt
+import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
 from reports import charts, insights
 from reports.queries import QueryRunner
-from reports.render import ChartSpec, NoData, Page, slugify, to_spec
+from reports.render import ChartSpec, NoData, Page, slugify, static_text, to_spec
 
 #: Top-level pages in navigation order: (file, title, dbt exposure name).
 REPORTS: list[tuple[str, str, str]] = [
@@ -27,6 +30,7 @@ REPORTS: list[tuple[str, str, str]] = [
     ("quality.html", "Data quality", "report_data_quality"),
     ("insights.html", "Insights", "report_insights"),
     ("discover.html", "Discover", "report_discover"),
+    ("try.html", "Try a track", "report_try_track"),
     ("tracks.html", "Track search", "report_track_search"),
 ]
 
@@ -40,6 +44,7 @@ PAGE_QUERY_FOLDERS: dict[str, tuple[str, ...]] = {
     "quality.html": ("quality",),
     "insights.html": ("insights", "index/model_kpis", "trends/feature_trends"),
     "discover.html": ("discover",),
+    "try.html": ("try",),
     "tracks.html": ("tracks",),
 }
 
@@ -365,10 +370,15 @@ def model_page(runner: QueryRunner, validate: bool) -> Page:
             columns="model",
             values="mean_value",
             aggfunc="first",
-        ).reset_index()
+        )
+        # Every model has its column, even where a run left one out (the browser model is
+        # evaluated in cold start only).
+        .reindex(columns=charts.MODEL_ORDER)
+        .reset_index()
         if not metrics.empty
         else metrics
     )
+    browser = runner("model/browser_models")
     first_run = records(runs)[0] if not runs.empty else None
     context = {
         "comparison": table(runner, comparison, "model/metrics"),
@@ -378,8 +388,34 @@ def model_page(runner: QueryRunner, validate: bool) -> Page:
         "folds": table(runner, folds, "model/folds"),
         "shared": {row["scenario"]: row for row in records(shared)},
         "first_run": first_run,
+        "browser": table(runner, browser_quality(metrics, browser), "model/browser_models"),
     }
     return Page("model.html", "model.html", "Model card", context, book.charts, runner.take_log())
+
+
+def browser_quality(metrics: pd.DataFrame, browser: pd.DataFrame) -> pd.DataFrame:
+    """One row per task for the model card's browser-model section: its two headline
+    metrics on the cold-start folds beside the other models', and its size."""
+    if metrics.empty or browser.empty:
+        return pd.DataFrame()
+    cold = metrics[metrics["scenario"] == "cold_start"]
+    rows = []
+    for model in records(browser):
+        wanted = TRY_TASKS[model["task"]][1]
+        for metric in wanted:
+            values = cold[(cold["task"] == model["task"]) & (cold["metric"] == metric)]
+            by_model = dict(zip(values["model"], values["mean_value"], strict=True))
+            rows.append(
+                {
+                    "task": model["task"],
+                    "anchor": f"browser-{model['task']}" if metric == wanted[0] else None,
+                    "metric": metric,
+                    **{name: by_model.get(name) for name in charts.MODEL_ORDER},
+                    "hidden_layer_sizes": model["hidden_layer_sizes"],
+                    "json_kb": model["json_bytes"] / 1000,
+                }
+            )
+    return pd.DataFrame(rows)
 
 
 def quality_page(runner: QueryRunner, validate: bool) -> Page:
@@ -518,3 +554,114 @@ def discover_page(runner: QueryRunner, validate: bool) -> Page:
     return Page(
         "discover.html", "discover.html", "Discover", context, book.charts, runner.take_log()
     )
+
+
+#: The inputs of the "try a track" page: label, unit and step of each browser-model feature.
+TRY_INPUTS: dict[str, tuple[str, str, float]] = {
+    "danceability": ("Danceability", "0 to 1", 0.01),
+    "energy": ("Energy", "0 to 1", 0.01),
+    "key": ("Key", "pitch class, 0 = C, 11 = B", 1),
+    "loudness": ("Loudness", "dB", 0.1),
+    "mode": ("Mode", "0 minor, 1 major", 1),
+    "speechiness": ("Speechiness", "0 to 1", 0.01),
+    "acousticness": ("Acousticness", "0 to 1", 0.01),
+    "instrumentalness": ("Instrumentalness", "0 to 1", 0.01),
+    "liveness": ("Liveness", "0 to 1", 0.01),
+    "valence": ("Valence", "0 to 1", 0.01),
+    "tempo": ("Tempo", "beats per minute", 1),
+    "time_signature": ("Time signature", "beats per bar", 1),
+    "duration_sec": ("Duration", "seconds", 1),
+    "is_explicit": ("Explicit", "0 no, 1 yes", 1),
+}
+#: The models try/model_quality compares, as its columns name them.
+QUALITY_COLUMNS = ("browser_value", "best_value", "reference_value", "baseline_value")
+#: Nearest catalog tracks the page lists.
+TRY_NEIGHBOURS = 10
+#: What each browser model predicts, and the metrics the page quotes for it.
+TRY_TASKS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "playlist_genre": ("6 playlist genres", ("accuracy", "top_5_accuracy")),
+    "track_genre": ("114 track genres", ("accuracy", "top_5_accuracy")),
+    "popularity": ("popularity", ("r2", "mae")),
+}
+
+
+def _significant(value: Any, digits: int = 6) -> Any:
+    """A catalog value as the page stores it: 6 significant digits, None when missing."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return float(f"{float(value):.{digits}g}")
+
+
+def try_page(runner: QueryRunner) -> Page:
+    """Sliders for a track's features; the browser models' predictions, computed in the page.
+
+    Everything the page's script needs is one JSON document: the models (ml.browser_models,
+    as fitted), each input's range and default (the catalog's percentiles and median), the
+    models' cold-start quality beside the best and reference models', and the tracks it can
+    load or list as neighbours. The script is reports/static/try.js.
+    """
+    models = runner("try/browser_models")
+    quality = runner("try/model_quality")
+    ranges = runner("try/feature_ranges")
+    tracks = runner("try/catalog_tracks")
+    problem = next(
+        (
+            runner.problem(name) or "the query returned no rows."
+            for name, frame in (
+                ("try/browser_models", models),
+                ("try/feature_ranges", ranges),
+                ("try/catalog_tracks", tracks),
+            )
+            if frame.empty
+        ),
+        None,
+    )
+    context: dict[str, Any] = {"problem": problem, "tasks": TRY_TASKS}
+    if problem is None:
+        parsed = {row["task"]: json.loads(row["parameters_json"]) for row in records(models)}
+        features = parsed["popularity"]["features"]
+        by_feature = {row["feature"]: row for row in records(ranges)}
+        inputs = [
+            {
+                "name": name,
+                "label": TRY_INPUTS[name][0],
+                "unit": TRY_INPUTS[name][1],
+                "step": TRY_INPUTS[name][2],
+                **{
+                    key: _significant(by_feature[name][f"{key}_value"])
+                    for key in ("min", "p01", "median", "p99", "max", "mean", "std")
+                },
+            }
+            for name in features
+        ]
+        track_columns = ["track_id", "track_name", "artist_names", "popularity", "is_search_track"]
+        context["data"] = {
+            "inputs": inputs,
+            "models": parsed,
+            "quality": {
+                task: {
+                    row["metric"]: {
+                        key.removesuffix("_value"): _significant(row[key], 4)
+                        for key in (
+                            "browser_value",
+                            "best_value",
+                            "reference_value",
+                            "baseline_value",
+                        )
+                    }
+                    for row in records(rows)
+                }
+                for task, rows in quality.groupby("task", sort=True)
+            },
+            "neighbours": TRY_NEIGHBOURS,
+            "track_columns": [*track_columns, *features],
+            "tracks": [
+                [row[column] for column in track_columns]
+                + [_significant(row[name]) for name in features]
+                for row in records(tracks)
+            ],
+        }
+        context["inputs"] = inputs
+        context["models"] = records(models.drop(columns="parameters_json"))
+    context["try_js"] = Markup(static_text("try.js"))
+    return Page("try.html", "try.html", "Try a track", context, queries=runner.take_log())

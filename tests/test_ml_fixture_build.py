@@ -46,6 +46,7 @@ ML_TABLES = (
     "shap_values",
     "partial_dependence",
     "new_track_predictions",
+    "browser_models",
 )
 NEW_TRACKS = FIXTURE_INCOMING / "new_tracks.csv"
 # Rows of tests/fixtures/incoming/new_tracks.csv that break a rule, with their reasons.
@@ -104,7 +105,8 @@ def test_every_ml_table_is_built_and_filled(
 
 
 @pytest.mark.dbt_fixture
-def test_each_task_and_scenario_has_all_three_models(fixture_db: duckdb.DuckDBPyConnection) -> None:
+def test_each_task_and_scenario_has_all_its_models(fixture_db: duckdb.DuckDBPyConnection) -> None:
+    """The three models everywhere; the browser model (a new track's case) in cold start."""
     rows = fixture_db.execute(
         "select task, scenario, list(distinct model order by model) from ml.model_runs "
         "group by all order by all"
@@ -117,7 +119,9 @@ def test_each_task_and_scenario_has_all_three_models(fixture_db: duckdb.DuckDBPy
         ("track_genre", "catalog"),
         ("track_genre", "cold_start"),
     ]
-    assert all(models == ["baseline", "best", "reference_rf"] for _, _, models in rows)
+    for _, scenario, models in rows:
+        browser = ["browser_mlp"] if scenario == "cold_start" else []
+        assert models == sorted(["baseline", "best", "reference_rf", *browser]), scenario
 
 
 @pytest.mark.dbt_fixture
@@ -189,7 +193,8 @@ def test_genre_metrics_computed_in_sql_match_scikit_learn(
         for metric, value in expected.items():
             assert metrics.loc[(*key, metric), "value"] == pytest.approx(value), (key, metric)
             checked += 1
-    assert checked == 6 * 2 * 2 * 3 * 5
+    # 6 metrics x 2 genre tasks x (3 catalog models + 4 cold-start ones) x 5 folds.
+    assert checked == 6 * 2 * (3 + 4) * 5
 
 
 @pytest.mark.dbt_fixture
@@ -210,7 +215,7 @@ def test_popularity_metrics_computed_in_sql_match_scikit_learn(
             key = ("popularity", scenario, model, fold_number, metric)
             assert metrics.loc[key, "value"] == pytest.approx(value), key
             checked += 1
-    assert checked == 2 * 3 * 5 * 3  # scenarios, models, folds, metrics
+    assert checked == (3 + 4) * 5 * 3  # models (catalog + cold start), folds, metrics
 
 
 @pytest.mark.dbt_fixture

@@ -17,7 +17,7 @@ from tests.support import visible_text
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = ("index.png", "genres.png", "trends.png")
+SCREENSHOTS = ("index.png", "genres.png", "trends.png", "try.png", "try-track.png")
 HTML_TRACK_NAME = "<script>alert(1)</script> & \"Quotes\" 'n' Ampersands"
 
 

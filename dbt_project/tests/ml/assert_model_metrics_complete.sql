@@ -1,6 +1,6 @@
 {#- Every task and scenario reports the baseline, the reference RF and the best model with
-    the mean of each of its metrics. Rows returned are missing (task, scenario, model,
-    metric) combinations. -#}
+    the mean of each of its metrics, and the cold-start scenario the browser model too.
+    Rows returned are missing (task, scenario, model, metric) combinations. -#}
 with
 
 expected_metrics as (
@@ -20,6 +20,9 @@ expected as (
     from expected_metrics
     cross join (values ('catalog'), ('cold_start')) as scenarios (scenario)
     cross join (values ('baseline'), ('reference_rf'), ('best')) as models (model)
+    union all
+    select task, 'cold_start' as scenario, 'browser_mlp' as model, metric
+    from expected_metrics
 ),
 
 present as (
