@@ -39,9 +39,10 @@ build: setup
 	@echo "Warehouse built: $${SPOTIFY_WAREHOUSE_PATH:-data/warehouse.duckdb}"
 	@echo "Models and evaluation results: $${SPOTIFY_MODELS_DIR:-data/models}"
 
-# The static report site (reports/site/ or $SPOTIFY_REPORTS_DIR), from the built warehouse.
+# The static report site (reports/site/ or $SPOTIFY_REPORTS_DIR), from the built warehouse,
+# with the dbt docs as its dbt-docs/ page (generated into target/docs/, read-only).
 reports: setup
-	$(BIN)/python -m models_ml.stage_times run reports -- $(BIN)/python -m reports build
+	$(BIN)/python -m models_ml.stage_times run reports -- $(BIN)/python -m reports build --dbt-docs
 
 # Open every page in headless Chromium (Debian chromium + chromium-driver), offline; writes
 # screenshots of the index, genre and trend pages into the site's screenshots/ folder.

@@ -450,8 +450,11 @@ class Plugin(BasePlugin):  # type: ignore[misc,valid-type]
         # dbt-duckdb runs `CREATE SCHEMA IF NOT EXISTS raw` before loading each source; two
         # staging models loading their sources on two threads into a new warehouse then fail
         # with "Catalog write-write conflict on create with raw". Created once here, the
-        # schema exists before any thread starts.
-        conn.execute("create schema if not exists raw")
+        # schema exists before any thread starts. A read-only warehouse (the `docs` target of
+        # profiles.yml, which `dbt docs generate` reads the catalog through) has it already.
+        read_only = conn.execute("select current_setting('access_mode')").fetchall()[0][0]
+        if str(read_only).lower() != "read_only":
+            conn.execute("create schema if not exists raw")
         conn.create_function(
             "raw_csv_problem",
             header_problem,

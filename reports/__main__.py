@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 from reports.build import OUTPUT_ENV_VAR, OutputFolderError, build_site, output_path
-from spotify_warehouse.warehouse import WarehouseUnavailableError
+from reports.dbt_docs import DEFAULT_DOCS_TARGET, DbtDocsError, generate
+from spotify_warehouse.warehouse import WarehouseUnavailableError, warehouse_path
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,6 +32,12 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help=f"site folder (default: ${OUTPUT_ENV_VAR} or reports/site)",
     )
+    build.add_argument(
+        "--dbt-docs",
+        action="store_true",
+        help="also generate the dbt docs (dbt parse + docs generate, reading the warehouse "
+        f"read-only) into {DEFAULT_DOCS_TARGET} and put them in the site as dbt-docs/",
+    )
     check = commands.add_parser(
         "check", help="open every page in headless Chromium, offline; write screenshots"
     )
@@ -47,8 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "build":
         try:
-            result = build_site(args.warehouse, args.output)
-        except (WarehouseUnavailableError, OutputFolderError) as error:
+            docs = None
+            if args.dbt_docs:
+                docs = generate(DEFAULT_DOCS_TARGET, warehouse_path(args.warehouse))
+            result = build_site(args.warehouse, args.output, dbt_docs=docs)
+        except (WarehouseUnavailableError, OutputFolderError, DbtDocsError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
         print(

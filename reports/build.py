@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reports import pages
+from reports.dbt_docs import DBT_DOCS_PAGE, write_dbt_docs
 from reports.queries import QueryRunner
 from reports.render import (
     VEGA_ASSET,
@@ -40,6 +41,7 @@ class OutputFolderError(RuntimeError):
 @dataclass(frozen=True)
 class BuildResult:
     output: Path
+    #: Every page written, the dbt docs page (when asked for) last.
     pages: list[str]
     seconds: float
     largest_page_bytes: int
@@ -81,8 +83,13 @@ def build_site(
     warehouse: str | os.PathLike[str] | None = None,
     output: str | os.PathLike[str] | None = None,
     validate_charts: bool = False,
+    dbt_docs: Path | None = None,
 ) -> BuildResult:
-    """Render the whole site from the warehouse into `output`; returns what was written."""
+    """Render the whole site from the warehouse into `output`; returns what was written.
+
+    dbt_docs: a dbt target folder with the docs (`dbt_docs.generate`), copied into the site
+    as dbt-docs/ and linked from the index page.
+    """
     started = time.perf_counter()
     target = output_path(output).resolve()
     _check_replaceable(target)
@@ -94,6 +101,7 @@ def build_site(
         runner = QueryRunner(connection)
         site_pages = collect_pages(runner, validate_charts)
         build_info = _build_info(site_pages[0], resolved_warehouse)
+        build_info["dbt_docs"] = DBT_DOCS_PAGE if dbt_docs is not None else ""
     finally:
         connection.close()
 
@@ -108,15 +116,18 @@ def build_site(
             destination.parent.mkdir(parents=True, exist_ok=True)
             destination.write_text(html, encoding="utf-8")
             largest = max(largest, destination.stat().st_size)
+        if dbt_docs is not None:
+            largest = max(largest, write_dbt_docs(dbt_docs, staging).stat().st_size)
         asset = staging / VEGA_ASSET
         asset.parent.mkdir(parents=True, exist_ok=True)
         asset.write_text(vega_script, encoding="utf-8")
         (staging / MARKER).write_text("written by `python -m reports build`\n", encoding="utf-8")
         site_bytes = sum(path.stat().st_size for path in staging.rglob("*") if path.is_file())
         swap_in(staging, target)
+    written = [page.path for page in site_pages]
     return BuildResult(
         target,
-        [page.path for page in site_pages],
+        written + ([DBT_DOCS_PAGE] if dbt_docs is not None else []),
         time.perf_counter() - started,
         largest,
         site_bytes,

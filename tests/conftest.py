@@ -43,6 +43,7 @@ import pytest
 
 from reports.browser import BrowserUnavailableError, find_chromium
 from reports.build import BuildResult, build_site
+from reports.dbt_docs import generate as generate_dbt_docs
 from tests.support import (
     FIXTURE_INCOMING,
     FIXTURE_VARS,
@@ -344,13 +345,16 @@ def real_db(real_build: tuple[Path, Path, DbtResult]) -> Iterator[duckdb.DuckDBP
 def fixture_site(
     fixture_build: tuple[Path, DbtResult], tmp_path_factory: pytest.TempPathFactory
 ) -> BuildResult:
-    """The site built from the fixture warehouse, with every chart spec validated."""
-    output = tmp_path_factory.mktemp("fixture_site") / "site"
-    return build_site(fixture_build[0], output, validate_charts=True)
+    """The site built from the fixture warehouse, with every chart spec validated and the
+    dbt docs (generated read-only, as `make reports` does)."""
+    workdir = tmp_path_factory.mktemp("fixture_site")
+    docs = generate_dbt_docs(workdir / "dbt-target", fixture_build[0])
+    return build_site(fixture_build[0], workdir / "site", validate_charts=True, dbt_docs=docs)
 
 
 @pytest.fixture(scope="session")
 def real_site(real_build: tuple[Path, Path, DbtResult]) -> BuildResult:
-    """The site built from the real-data warehouse, as `make` builds it."""
+    """The site built from the real-data warehouse, as `make` builds it (dbt docs included)."""
     warehouse, workdir, _ = real_build
-    return build_site(warehouse, workdir / "site")
+    docs = generate_dbt_docs(workdir / "docs-target", warehouse)
+    return build_site(warehouse, workdir / "site", dbt_docs=docs)

@@ -12,6 +12,7 @@ import pytest
 
 from reports.browser import check_site
 from reports.build import BuildResult
+from reports.dbt_docs import DBT_DOCS_PAGE
 from reports.pages import REPORTS
 from tests.support import visible_text
 
@@ -49,7 +50,7 @@ def test_real_site_renders_offline(real_site: BuildResult) -> None:
     sizes = {path: (real_site.output / path).stat().st_size for path in real_site.pages}
     assert max(sizes.values()) < 2_000_000, max(sizes.items(), key=lambda item: item[1])
     assert real_site.site_bytes < 25_000_000, real_site.site_bytes
-    assert len(real_site.pages) == len(REPORTS) + 114 + 6 + 24
+    assert len(real_site.pages) == len(REPORTS) + 114 + 6 + 24 + 1  # + the dbt docs
     pages = [path for path, _, _ in REPORTS] + [
         path for path in real_site.pages if path.startswith("genres/playlist_genre/")
     ]
@@ -64,3 +65,12 @@ def test_real_site_renders_offline(real_site: BuildResult) -> None:
         f"real site: {len(real_site.pages)} pages in {real_site.seconds:.1f} s; "
         f"screenshots in {real_site.output / 'screenshots'}"
     )
+
+
+@pytest.mark.dbt_fixture
+def test_the_dbt_docs_page_shows_the_project_from_disk(fixture_site: BuildResult) -> None:
+    """dbt's app read its manifest from the scripts beside it: the project tree is there."""
+    text = visible_text(fixture_site.output, DBT_DOCS_PAGE)
+    # A source and the exposure types, all from the manifest (the app shows none without it).
+    assert "tidytuesday" in text
+    assert "Application" in text and "Dashboard" in text

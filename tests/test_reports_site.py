@@ -19,6 +19,7 @@ import duckdb
 import pytest
 
 from reports.build import MARKER, BuildResult, OutputFolderError, build_site
+from reports.dbt_docs import DBT_DOCS_PAGE, DbtDocsError, write_dbt_docs
 from reports.pages import PAGE_QUERY_FOLDERS, REPORTS
 from reports.queries import query_sql, tables_read
 from reports.render import VEGA_ASSET, vega_bundle
@@ -87,7 +88,8 @@ def test_every_page_exists(
     for taxonomy, count in genres:
         pages = list((fixture_site.output / "genres" / taxonomy).glob("*.html"))
         assert len(pages) == count, taxonomy
-    assert len(fixture_site.pages) == len(TOP_LEVEL_PAGES) + sum(count for _, count in genres)
+    genre_pages = sum(count for _, count in genres)
+    assert len(fixture_site.pages) == len(TOP_LEVEL_PAGES) + genre_pages + 1  # + the dbt docs
     assert (fixture_site.output / MARKER).is_file()
 
 
@@ -160,7 +162,10 @@ def test_pages_load_nothing_over_the_network_and_links_resolve(fixture_site: Bui
 
 @pytest.mark.dbt_fixture
 def test_pages_stay_light(fixture_site: BuildResult) -> None:
-    sizes = {page.name: page.stat().st_size for page in all_pages(fixture_site)}
+    sizes = {
+        page.relative_to(fixture_site.output).as_posix(): page.stat().st_size
+        for page in all_pages(fixture_site)
+    }
     assert max(sizes.values()) < MAX_PAGE_BYTES, sizes
     assert fixture_site.largest_page_bytes == max(sizes.values())
 
@@ -365,3 +370,44 @@ def test_missing_ml_tables_show_no_data_not_errors(changed_site: tuple[Path, str
     index = (site / "index.html").read_text(encoding="utf-8")
     assert 'data-kpi="track_count"' in index
     assert "No model figures" in index
+
+
+@pytest.mark.dbt_fixture
+def test_the_dbt_docs_are_in_the_site_and_linked_from_the_index(
+    fixture_site: BuildResult,
+) -> None:
+    """dbt's docs page with its data beside it (no page over 2 MB), linked from the index."""
+    docs = fixture_site.output / DBT_DOCS_PAGE
+    page = docs.read_text(encoding="utf-8")
+    assert "INLINE DATA" not in page  # both placeholders now read the scripts' globals
+    assert page.count('<script src="manifest.js"></script>') == 1
+    manifest = (docs.parent / "manifest.js").read_text(encoding="utf-8")
+    assert manifest.startswith("window.dbtDocsManifest = {")
+    assert '"model.spotify_warehouse.dim_tracks"' in manifest
+    assert "window.dbtDocsCatalog = {" in (docs.parent / "catalog.js").read_text(encoding="utf-8")
+    index = (fixture_site.output / "index.html").read_text(encoding="utf-8")
+    assert f'href="{DBT_DOCS_PAGE}"' in index
+
+
+@pytest.mark.unit
+def test_dbt_docs_need_the_page_and_its_data(tmp_path: Path) -> None:
+    target = tmp_path / "target"
+    target.mkdir()
+    with pytest.raises(DbtDocsError, match="no dbt docs page"):
+        write_dbt_docs(target, tmp_path / "site")
+    (target / "index.html").write_text(
+        '<html><head></head><body><script>const n={manifest:"MANIFEST.JSON INLINE DATA",'
+        'catalog:"CATALOG.JSON INLINE DATA"}</script></body></html>'
+    )
+    with pytest.raises(DbtDocsError, match=r"manifest\.json: missing"):
+        write_dbt_docs(target, tmp_path / "site")
+    (target / "manifest.json").write_text('{"nodes": {"a": "</script>"}}')
+    (target / "catalog.json").write_text("not json")
+    with pytest.raises(DbtDocsError, match=r"catalog\.json: not JSON"):
+        write_dbt_docs(target, tmp_path / "site")
+    (target / "catalog.json").write_text('{"nodes": {}}')
+    written = write_dbt_docs(target, tmp_path / "site")
+    page = written.read_text()
+    assert "{manifest:window.dbtDocsManifest,catalog:window.dbtDocsCatalog}" in page
+    assert page.startswith('<html><head><script src="manifest.js"></script>')
+    assert "</script>" not in (written.parent / "manifest.js").read_text()
