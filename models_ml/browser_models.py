@@ -47,6 +47,9 @@ class Architecture:
 
 #: Per task, chosen on the inner validation split (docs/ml.md, "Browser models"). Wider
 #: layers scored within 0.005 of these on the genres and would triple the 114-genre JSON.
+#: Every model trains on mini-batches of 500 tracks (`BrowserMLP.batch_size`): on that
+#: split the 114-genre network fitted in half the time of batches of 200, at the same
+#: accuracy (0.212 against 0.213).
 ARCHITECTURES: dict[str, Architecture] = {
     "track_genre": Architecture((128, 64), 1e-3),
     "playlist_genre": Architecture((128, 64), 1e-3),
@@ -78,12 +81,14 @@ class BrowserMLP(BaseEstimator):
         hidden_layer_sizes: tuple[int, ...] = (64,),
         alpha: float = 1e-4,
         max_iter: int = 300,
+        batch_size: int = 500,
         random_state: int = 0,
     ) -> None:
         self.kind = kind
         self.hidden_layer_sizes = hidden_layer_sizes
         self.alpha = alpha
         self.max_iter = max_iter
+        self.batch_size = batch_size
         self.random_state = random_state
 
     def fit(self, X: pd.DataFrame | np.ndarray, y: np.ndarray) -> BrowserMLP:
@@ -99,19 +104,26 @@ class BrowserMLP(BaseEstimator):
             "hidden_layer_sizes": tuple(self.hidden_layer_sizes),
             "alpha": self.alpha,
             "max_iter": self.max_iter,
+            # A batch cannot hold more tracks than there are (a small fixture).
+            "batch_size": min(self.batch_size, len(values)),
             "early_stopping": True,
             "random_state": self.random_state,
         }
+        # Trained in single precision (scikit-learn keeps float32 through the fit): about a
+        # third faster, and the parameters are rounded to 7 digits below anyway. The rounded
+        # parameters are doubles, so predictions, here and in the page, are in double.
+        inputs = standardized.astype(np.float32)
         if self.kind == "classification":
             network: MLPClassifier | MLPRegressor = MLPClassifier(**settings)
-            network.fit(standardized, np.asarray(y))
+            network.fit(inputs, np.asarray(y))
             self.classes_ = network.classes_
         else:
             target = np.asarray(y, dtype=float)
             self.target_mean_ = float(rounded(target.mean()))
             self.target_scale_ = float(rounded(target.std() or 1.0))
             network = MLPRegressor(**settings)
-            network.fit(standardized, (target - self.target_mean_) / self.target_scale_)
+            scaled = (target - self.target_mean_) / self.target_scale_
+            network.fit(inputs, scaled.astype(np.float32))
         network.coefs_ = [rounded(layer) for layer in network.coefs_]
         network.intercepts_ = [rounded(layer) for layer in network.intercepts_]
         self.network_ = network

@@ -164,8 +164,11 @@
         row.dataset.feature = entry.feature;
         row.dataset.value = String(entry.value);
         row.append(element("td", "", inputByName[entry.feature] ? inputByName[entry.feature].label : entry.feature));
-        const shown = unit === "pct" ? (100 * entry.value).toFixed(1) + " pts" : entry.value.toFixed(1);
-        row.append(element("td", "num", (entry.value > 0 ? "+" : "") + shown));
+        // One decimal, percentage points for a probability; a change that rounds to zero is
+        // shown as 0.0, never -0.0.
+        const rounded = Math.round((unit === "pct" ? 1000 : 10) * entry.value) / 10;
+        const text = rounded === 0 ? "0.0" : (rounded > 0 ? "+" : "") + rounded.toFixed(1);
+        row.append(element("td", "num", text + (unit === "pct" ? " pts" : "")));
         const cell = element("td", "try-effect");
         const bar = element("span", entry.value >= 0 ? "try-up" : "try-down");
         bar.style.setProperty("--bar", (50 * Math.abs(entry.value) / largest).toFixed(1) + "%");
@@ -225,10 +228,16 @@
   }
 
   function loadTrack(track) {
-    inputs.forEach(function (input) { setInput(input.name, track[column[input.name]]); });
+    const unknown = [];
+    inputs.forEach(function (input) {
+      const value = track[column[input.name]];
+      if (value === null) unknown.push(input.label.toLowerCase());
+      setInput(input.name, value);
+    });
     document.getElementById("loaded-track").textContent =
       "Loaded: " + track[column.track_name] + " by " + track[column.artist_names] +
-      " (popularity " + track[column.popularity] + ").";
+      " (popularity " + track[column.popularity] + ")." +
+      (unknown.length ? " Not in the data: " + unknown.join(", ") + " (left empty: the models use their medians)." : "");
     render();
   }
 
