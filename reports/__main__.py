@@ -55,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "build":
         try:
             docs = None
-            if args.dbt_docs:
+            # A missing warehouse is left to build_site, whose error says what to run.
+            if args.dbt_docs and warehouse_path(args.warehouse).exists():
                 docs = generate(DEFAULT_DOCS_TARGET, warehouse_path(args.warehouse))
             result = build_site(args.warehouse, args.output, dbt_docs=docs)
         except (WarehouseUnavailableError, OutputFolderError, DbtDocsError) as error:

@@ -223,10 +223,12 @@ def test_every_ml_table_is_filled(real_db: duckdb.DuckDBPyConnection) -> None:
             "select table_name from information_schema.tables where table_schema = 'ml'"
         ).fetchall()
     }
-    assert len(counts) == 21 and all(counts.values()), counts
-    # Every labelled track once per task, scenario and model (2 scenarios x 3 models).
-    assert counts["genre_predictions"] == (89_740 + 28_352) * 6
-    assert counts["popularity_predictions"] == 116_128 * 6
+    assert len(counts) == 22 and all(counts.values()), counts
+    # Every labelled track once per task, scenario and model: 3 models in the catalog, 4 in
+    # cold start (the browser model too).
+    assert counts["genre_predictions"] == (89_740 + 28_352) * (3 + 4)
+    assert counts["popularity_predictions"] == 116_128 * (3 + 4)
+    assert counts["browser_models"] == 3
     # The example file's seven valid rows.
     assert counts["new_track_predictions"] == 7
 

@@ -58,6 +58,8 @@ function read_outputs() {
     popularity_contributions: parts("contributions-popularity"),
     genre_contributions: parts("contributions-playlist_genre"),
     neighbours: document.querySelectorAll("#neighbours tbody tr").length,
+    neighbour_ids: [...document.querySelectorAll("#neighbours tbody tr")]
+      .map((row) => row.dataset.trackId),
   };
 }
 """
@@ -173,6 +175,7 @@ def test_the_page_computes_what_scikit_learn_computes(
 
 @pytest.mark.dbt_fixture
 def test_moving_a_slider_changes_the_predictions(fixture_site: BuildResult) -> None:
+    """Genres, popularity, contributions and neighbours all follow a slider."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
@@ -193,6 +196,7 @@ def test_moving_a_slider_changes_the_predictions(fixture_site: BuildResult) -> N
     assert after["popularity"] != before["popularity"]
     assert after["playlist_genre"] != before["playlist_genre"]
     assert after["popularity_contributions"] != before["popularity_contributions"]
+    assert after["neighbour_ids"] != before["neighbour_ids"]
 
 
 @pytest.mark.dbt_fixture
