@@ -12,13 +12,12 @@ from collections.abc import Callable
 from typing import Any
 
 import altair as alt
-import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
 from reports import charts, insights
 from reports.queries import QueryRunner
-from reports.render import ChartSpec, NoData, Page, slugify, static_text, to_spec
+from reports.render import ChartSpec, NoData, Page, is_missing, slugify, static_text, to_spec
 
 #: Top-level pages in navigation order: (file, title, dbt exposure name).
 REPORTS: list[tuple[str, str, str]] = [
@@ -401,7 +400,7 @@ def browser_quality(metrics: pd.DataFrame, browser: pd.DataFrame) -> pd.DataFram
     cold = metrics[metrics["scenario"] == "cold_start"]
     rows = []
     for model in records(browser):
-        wanted = TRY_TASKS[model["task"]][1]
+        wanted = BROWSER_METRICS[model["task"]]
         for metric in wanted:
             values = cold[(cold["task"] == model["task"]) & (cold["metric"] == metric)]
             by_model = dict(zip(values["model"], values["mean_value"], strict=True))
@@ -577,17 +576,17 @@ TRY_INPUTS: dict[str, tuple[str, str, float]] = {
 QUALITY_COLUMNS = ("browser_value", "best_value", "reference_value", "baseline_value")
 #: Nearest catalog tracks the page lists.
 TRY_NEIGHBOURS = 10
-#: What each browser model predicts, and the metrics the page quotes for it.
-TRY_TASKS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "playlist_genre": ("6 playlist genres", ("accuracy", "top_5_accuracy")),
-    "track_genre": ("114 track genres", ("accuracy", "top_5_accuracy")),
-    "popularity": ("popularity", ("r2", "mae")),
+#: The metrics the model card quotes for each browser model, headline first.
+BROWSER_METRICS: dict[str, tuple[str, ...]] = {
+    "playlist_genre": ("accuracy", "top_5_accuracy"),
+    "track_genre": ("accuracy", "top_5_accuracy"),
+    "popularity": ("r2", "mae"),
 }
 
 
 def _significant(value: Any, digits: int = 6) -> Any:
     """A catalog value as the page stores it: 6 significant digits, None when missing."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if is_missing(value):
         return None
     return float(f"{float(value):.{digits}g}")
 
@@ -616,7 +615,7 @@ def try_page(runner: QueryRunner) -> Page:
         ),
         None,
     )
-    context: dict[str, Any] = {"problem": problem, "tasks": TRY_TASKS}
+    context: dict[str, Any] = {"problem": problem}
     if problem is None:
         parsed = {row["task"]: json.loads(row["parameters_json"]) for row in records(models)}
         features = parsed["popularity"]["features"]
