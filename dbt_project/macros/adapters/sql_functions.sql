@@ -87,3 +87,19 @@
 {% macro spark__split_count(column, delimiter) -%}
     size(split({{ column }}, '\\Q{{ delimiter }}\\E', -1))
 {%- endmacro %}
+
+
+{#- Every match of a regular expression in the text replaced (DuckDB replaces only the first
+    match unless told 'g'; Spark replaces all). Patterns use what both engines read alike:
+    RE2 and Java agree on classes, \p{L}/\p{N} and anchors. NULL text gives NULL. -#}
+{% macro regex_replace_all(column, pattern, replacement) -%}
+    {{ return(adapter.dispatch('regex_replace_all', 'spotify_warehouse')(column, pattern, replacement)) }}
+{%- endmacro %}
+
+{% macro duckdb__regex_replace_all(column, pattern, replacement) -%}
+    regexp_replace({{ column }}, '{{ pattern }}', '{{ replacement }}', 'g')
+{%- endmacro %}
+
+{% macro spark__regex_replace_all(column, pattern, replacement) -%}
+    regexp_replace({{ column }}, '{{ pattern | replace("\\", "\\\\") }}', '{{ replacement }}')
+{%- endmacro %}

@@ -8,6 +8,20 @@ track_artists as (
     select * from {{ ref('int_track_artists_split') }}
 ),
 
+{#- A song's title without what tells its versions apart: lower case, bracketed parts
+    ("(feat. X)", "[Remastered]") and everything after " - " ("- Radio Edit", "- Live")
+    removed, every run of characters that are neither letters nor digits (any script) made
+    one space. A title that would be left empty keeps its lower-case text. -#}
+{%- set bare_title -%}
+    trim({{ regex_replace_all(
+        regex_replace_all(
+            regex_replace_all(regex_replace_all('lower(tracks.track_name)', '\([^)]*\)', ''), '\[[^\]]*\]', ''),
+            ' - .*$', ''
+        ),
+        '[^\p{L}\p{N}]+', ' '
+    ) }})
+{%- endset %}
+
 artist_summary as (
     select
         track_id,
@@ -29,6 +43,12 @@ final as (
         md5(
             lower(trim(tracks.album_name)) || '|' || artist_summary.primary_artist_id
         )                                                          as album_key,
+        -- One song per (bare title, primary artist): its single, album, compilation and
+        -- remastered versions share the key (see dim_tracks.yml); ML catalog folds group by it.
+        md5(
+            coalesce(nullif({{ bare_title }}, ''), lower(trim(tracks.track_name)))
+            || '|' || artist_summary.primary_artist_id
+        )                                                          as song_key,
         tracks.artist_names,
         artist_summary.primary_artist_id,
         artist_summary.primary_artist_name,
