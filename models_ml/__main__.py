@@ -7,11 +7,12 @@
     python -m models_ml runs [--models-dir DIR] [--warehouse DB] [--clear]
 
 `predict` uses the scoring models of the run the warehouse's ml tables name (so the CLI and
-ml.new_track_predictions always agree), or of the run given with --run. Prints, per accepted
-row, the top-3 genres (114-genre taxonomy) and the top playlist genre
-with their probabilities and the predicted popularity; rows that break a quality rule are
-listed on stderr with their reasons. Exit status: 0 all rows scored, 1 some rows rejected,
-2 the file or the models could not be used (the message says why).
+ml.new_track_predictions always agree), or of the run given with --run. Prints how good
+those models are for a new track (the new_track scenario's mean metrics, which evaluate
+exactly this path), then, per accepted row, the top-3 genres (114-genre taxonomy) and the
+top playlist genre with their probabilities and the predicted popularity; rows that break
+a quality rule are listed on stderr with their reasons. Exit status: 0 all rows scored, 1
+some rows rejected, 2 the file or the models could not be used (the message says why).
 
 `recommend` reads the built warehouse (read-only): tracks to add to a playlist, from the best
 recommender on the hold-out (the hybrid; ml.playlist_recommendations), with the reason each
@@ -31,6 +32,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+import duckdb
 import pandas as pd
 
 from models_ml import artifacts, discovery_queries, scoring
@@ -83,13 +85,58 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def scoring_run(run_id: str | None, warehouse: str | None) -> str:
-    """The run whose models score: --run, else the one the warehouse's ml tables name."""
+#: The headline metrics `predict` quotes for its own case (the new_track scenario).
+QUALITY_METRICS = (
+    ("track_genre", "accuracy", "114-genre accuracy"),
+    ("playlist_genre", "accuracy", "6-genre accuracy"),
+    ("popularity", "r2", "popularity R²"),
+    ("popularity", "mae", "MAE"),
+)
+
+
+def new_track_quality(connection: duckdb.DuckDBPyConnection, run_id: str) -> str | None:
+    """One line: how good `predict` is, i.e. the best models' mean metrics in the new_track
+    scenario of `run_id` (ml.model_metrics), beside the reference RF's; None if absent."""
+    try:
+        rows = connection.execute(
+            "select task, metric, model, value from ml.model_metrics where run_id = ? "
+            "and scenario = 'new_track' and statistic = 'mean' "
+            "and model in ('best', 'reference_rf')",
+            [run_id],
+        ).fetchall()
+    except duckdb.Error:
+        return None
+    values = {(task, metric, model): value for task, metric, model, value in rows}
+    parts = [
+        f"{label} {values[(task, metric, 'best')]:.3f} "
+        f"(reference RF {values[(task, metric, 'reference_rf')]:.3f})"
+        for task, metric, label in QUALITY_METRICS
+        if (task, metric, "best") in values and (task, metric, "reference_rf") in values
+    ]
+    if not parts:
+        return None
+    return (
+        "quality for new tracks (scenario new_track, unseen artists, mean of the folds in "
+        "ml.model_metrics): " + ", ".join(parts)
+    )
+
+
+def scoring_run(run_id: str | None, warehouse: str | None) -> tuple[str, str | None]:
+    """The run whose models score (--run, else the one the warehouse's ml tables name), and
+    the warehouse's line on their new-track quality, if it publishes that run."""
     if run_id:
-        return run_id
+        try:
+            connection = connect_readonly(warehouse)
+        except WarehouseUnavailableError:
+            return run_id, None
+        try:
+            return run_id, new_track_quality(connection, run_id)
+        finally:
+            connection.close()
     connection = connect_readonly(warehouse)
     try:
         found = warehouse_run_id(connection)
+        quality = new_track_quality(connection, found) if found else None
     finally:
         connection.close()
     if found is None:
@@ -97,7 +144,7 @@ def scoring_run(run_id: str | None, warehouse: str | None) -> str:
             f"{warehouse_path(warehouse)}: the warehouse holds no trained run (ml.model_runs); "
             "build it with `make build`, or name a run with --run"
         )
-    return found
+    return found, quality
 
 
 def predict(
@@ -109,7 +156,7 @@ def predict(
 ) -> int:
     try:
         raw = scoring.read_new_tracks(file)
-        run = scoring_run(run_id, warehouse)
+        run, quality = scoring_run(run_id, warehouse)
         bundle, metadata = artifacts.load_bundle(
             artifacts.run_dir(artifacts.models_dir(models_dir), artifacts.ML, run)
         )
@@ -146,6 +193,7 @@ def predict(
         shown.to_csv(sys.stdout, index=False, float_format="%.4f")
     else:
         print(f"models: run {metadata['run_id']} trained {metadata['trained_at']}")
+        print(quality or "quality for new tracks: ml.model_metrics, scenario new_track")
         with pd.option_context("display.width", 200, "display.max_columns", None):
             print(shown.to_string(index=False, float_format=lambda value: f"{value:.3f}"))
     for _, row in rejected.iterrows():

@@ -58,19 +58,31 @@ class Task:
 
 @dataclass(frozen=True)
 class Scenario:
-    """How tracks are grouped into folds and which derived features are allowed.
+    """How tracks are grouped into folds and which features the models may read.
 
-    catalog: folds by track; the artist's (and album's) other tracks may inform features,
-    out of fold. cold_start: folds by primary artist, so every test artist is unseen;
-    features are the track's own (plus its genres for popularity).
+    catalog: folds by song (dim_tracks.song_key), so no two versions of a song straddle a
+    split; the artist's and album's other tracks may inform features, out of fold.
+    cold_start: folds by primary artist, so every test artist is unseen; no feature reads the
+    artist's other tracks' labels. new_track: what `predict` does for a track that is not
+    in the catalog at all: the cold-start folds, audio features only.
     """
 
     name: str
     group_column: str
+    #: Features from the artist's and album's other tracks' labels (out of fold).
     artist_features: bool
     description: str = ""
     #: Models evaluated in this scenario only, beside MODEL_NAMES (`scenario_models`).
     extra_models: tuple[str, ...] = ()
+    #: Models evaluated for the genre tasks of this scenario only.
+    genre_extra_models: tuple[str, ...] = ()
+    #: Catalog-structure features (STRUCTURE_FEATURES, genre multi-hot) for popularity.
+    structure_features: bool = False
+    #: Genre lists whose out-of-fold mean popularity feeds the popularity models.
+    genre_popularity_columns: tuple[str, ...] = ()
+    #: The scenario whose folds and fits this one shares, where its models are the same
+    #: (new_track: cold_start's genre models and audio-only popularity models).
+    shares_fits_with: str | None = None
 
 
 TASKS: tuple[Task, ...] = (
@@ -94,21 +106,65 @@ TASKS: tuple[Task, ...] = (
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "catalog",
-        "track_id",
+        "song_key",
         True,
-        "Folds grouped by track: the artist may have other tracks in training, and features "
-        "derived from them (computed out of fold) are allowed.",
+        "A track already in the catalog (filling gaps, auditing labels). Folds grouped by "
+        "song, so no version of a test song is in training; the artist's and album's other "
+        "tracks, the catalog's structure and the track's other genres inform features, "
+        "out of fold.",
+        genre_extra_models=("audio_only",),
+        structure_features=True,
+        genre_popularity_columns=GENRE_LIST_COLUMNS,
     ),
     Scenario(
         "cold_start",
         "primary_artist_id",
         False,
-        "Folds grouped by primary artist: no test artist has a track in training; audio "
-        "features only (plus the track's genres for popularity).",
+        "A catalog track of an artist the models never saw. Folds grouped by primary "
+        "artist; audio features for genres; for popularity also the catalog's structure and "
+        "the track's genres, but nothing from the artist's other tracks' labels.",
         extra_models=("browser_mlp",),
+        structure_features=True,
+        genre_popularity_columns=GENRE_LIST_COLUMNS,
+    ),
+    Scenario(
+        "new_track",
+        "primary_artist_id",
+        False,
+        "A track that is not in the catalog at all, as `predict` and the try-a-track page "
+        "score it: the cold-start folds, audio features (with duration and the explicit "
+        "flag) only, for every task.",
+        extra_models=("browser_mlp",),
+        shares_fits_with="cold_start",
     ),
 )
 
+#: The catalog-structure features of the popularity models (int_tracks_labelled): how the
+#: catalog lists a track, counted without reading any popularity (docs/ml.md).
+STRUCTURE_FEATURES: tuple[str, ...] = (
+    "genre_listing_count",
+    "track_genre_count",
+    "playlist_subgenre_count",
+    "playlist_count",
+    "song_version_count",
+    "album_track_count",
+    "artist_track_count",
+    "album_title_artist_count",
+    "album_title_track_count",
+    "is_title_track",
+    "song_listing_count",
+    "album_listing_count",
+    "artist_listing_count",
+    "song_listing_share",
+    "artist_count",
+    "release_year",
+)
+#: Genre lists one-hot encoded (one column per genre) for the popularity models.
+MULTI_HOT_COLUMNS: tuple[str, ...] = (*GENRE_LIST_COLUMNS, "playlist_subgenres")
+
+#: The audio-only genre model of the catalog scenario: the best model's audio part, read
+#: from the same fit (`ArtistPriorBlend.base_`), i.e. the public notebooks' setting.
+AUDIO_ONLY_MODEL = "audio_only"
 #: The models every task and scenario evaluates on the same folds.
 MODEL_NAMES: tuple[str, ...] = ("baseline", "reference_rf", "best")
 #: The small network the report site's "try a track" page runs in the browser
@@ -116,9 +172,24 @@ MODEL_NAMES: tuple[str, ...] = ("baseline", "reference_rf", "best")
 BROWSER_MODEL = "browser_mlp"
 
 
-def scenario_models(scenario: Scenario) -> tuple[str, ...]:
-    """The models one scenario evaluates, in the ml tables' order."""
-    return (*MODEL_NAMES, *scenario.extra_models)
+def scenario_models(scenario: Scenario, task: Task | None = None) -> tuple[str, ...]:
+    """The models one scenario evaluates for `task` (any task if None), in the ml tables'
+    order."""
+    genre_only = (
+        () if task is not None and task.kind != "classification" else scenario.genre_extra_models
+    )
+    return (*MODEL_NAMES, *scenario.extra_models, *genre_only)
+
+
+def shared_models(scenario: Scenario, task: Task) -> tuple[str, ...]:
+    """The models of `task` whose folds, features and fits are those of the scenario this one
+    shares fits with (`Scenario.shares_fits_with`): computed once, published under both.
+    Only the new-track popularity model differs from cold start's (it reads no genres and
+    no catalog structure)."""
+    if scenario.shares_fits_with is None:
+        return ()
+    models = scenario_models(scenario, task)
+    return tuple(m for m in models if not (task.kind == "regression" and m == "best"))
 
 
 def _as_tuples(value: object) -> object:

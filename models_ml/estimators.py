@@ -9,8 +9,8 @@
   Genres: a random forest + extra trees average (114) or gradient boosting (6) on the
   track's own features, blended
   in the catalog scenario with the artist's genre prior (`ArtistPriorBlend`). Popularity:
-  gradient boosting on own features plus out-of-fold genre (and, in the catalog, artist
-  and album) mean popularity.
+  gradient boosting on own features plus out-of-fold genre (and, in the catalog, artist,
+  album and album-title) mean popularity, and (catalog, cold start) the catalog's structure.
 """
 
 from __future__ import annotations
@@ -36,6 +36,13 @@ from sklearn.preprocessing import StandardScaler
 from models_ml.browser_models import make_browser_model
 from models_ml.config import BROWSER_MODEL, Scenario, Task
 
+#: Popularity gradient boosting per scenario: (rounds at most, leaves per tree), chosen on
+#: an inner validation split. The audio-only new-track model wants smaller trees.
+POPULARITY_SETTINGS: dict[str, tuple[int, int]] = {
+    "catalog": (800, 63),
+    "cold_start": (800, 63),
+    "new_track": (400, 31),
+}
 #: The column that carries the primary artist into catalog genre models.
 ARTIST_COLUMN = "primary_artist_id"
 
@@ -146,10 +153,14 @@ def make_audio_classifier(task: Task, seed: int, n_jobs: int) -> BaseEstimator:
 def make_best(task: Task, scenario: Scenario, seed: int, n_jobs: int) -> BaseEstimator:
     """Our model for this task and scenario (see the module docstring for how it was chosen)."""
     if task.kind == "regression":
+        # Chosen on an inner validation split of fold 0's training tracks (bench/
+        # search_popularity.py, docs/ml.md "Popularity features and settings"); early
+        # stopping on its own 10 % of the training tracks.
+        rounds, leaves = POPULARITY_SETTINGS.get(scenario.name, POPULARITY_SETTINGS["catalog"])
         return HistGradientBoostingRegressor(
-            max_iter=400,
+            max_iter=rounds,
             learning_rate=0.05,
-            max_leaf_nodes=63,
+            max_leaf_nodes=leaves,
             min_samples_leaf=20,
             random_state=seed,
         )

@@ -22,12 +22,15 @@ from models_ml import explain
 from models_ml.browser_models import BROWSER_FEATURES
 from models_ml.config import (
     AUDIO_FEATURES,
+    AUDIO_ONLY_MODEL,
     BROWSER_MODEL,
     REFERENCE_FEATURES,
+    TRACK_FEATURES,
     MLSettings,
     Scenario,
     Task,
     scenario_models,
+    shared_models,
 )
 from models_ml.estimators import describe, make_model, single_threaded, with_n_jobs
 from models_ml.features import fold_matrices
@@ -52,7 +55,7 @@ FIT_COSTS: dict[tuple[str, str], float] = {
     ("playlist_genre", "best"): 0.33,
     ("popularity", "baseline"): 0.1,
     ("popularity", "reference_rf"): 2.6,
-    ("popularity", "best"): 0.5,
+    ("popularity", "best"): 2.8,
     ("track_genre", BROWSER_MODEL): 1.4,
     ("playlist_genre", BROWSER_MODEL): 0.15,
     ("popularity", BROWSER_MODEL): 0.35,
@@ -95,6 +98,8 @@ def model_columns(name: str, columns: list[str]) -> list[str]:
         return list(REFERENCE_FEATURES)
     if name == BROWSER_MODEL:
         return list(BROWSER_FEATURES)
+    if name == AUDIO_ONLY_MODEL:
+        return list(TRACK_FEATURES)
     return columns
 
 
@@ -164,6 +169,8 @@ class CrossValidation:
     classes: np.ndarray | None
     shap_positions: set[int]
     seconds: float = 0.0
+    #: The models this cross-validation fits (the scenario's, less those it shares).
+    models: tuple[str, ...] = ()
 
     def splits(self) -> list[tuple[int, np.ndarray, np.ndarray]]:
         """(fold, train positions, test positions) of every fold, in fold order."""
@@ -193,10 +200,12 @@ def prepare_cross_validation(
     task: Task,
     scenario: Scenario,
     settings: MLSettings,
+    models: tuple[str, ...] | None = None,
 ) -> CrossValidation:
     """The task's tracks, their folds (checked for grouping), classes and SHAP sample.
 
-    `folds_by_track` maps track_id to its fold in this scenario (shared by all tasks).
+    `folds_by_track` maps track_id to its fold in this scenario (shared by all tasks);
+    `models` the models to fit (default: the scenario's for the task).
     """
     started = time.perf_counter()
     frame = task_frame(tracks, task)
@@ -219,12 +228,24 @@ def prepare_cross_validation(
         classes,
         shap_positions,
         seconds=time.perf_counter() - started,
+        models=scenario_models(scenario, task) if models is None else models,
+    )
+
+
+def fitted_models(scenario: Scenario, task: Task) -> tuple[str, ...]:
+    """The models a scenario fits for `task`: its models less those it shares with another
+    scenario and the audio-only model, which is read from the best model's fit."""
+    shared = shared_models(scenario, task)
+    return tuple(
+        name
+        for name in scenario_models(scenario, task)
+        if name not in shared and name != AUDIO_ONLY_MODEL
     )
 
 
 def fold_cost(task: Task, scenario: Scenario) -> float:
     """The expected relative cost of one fold of every model on `task` (see FIT_COSTS)."""
-    return sum(fit_cost(task, name) for name in scenario_models(scenario))
+    return sum(fit_cost(task, name) for name in fitted_models(scenario, task))
 
 
 def run_fold(
@@ -248,19 +269,27 @@ def run_fold(
     fold_seed = settings.seed + fold
     x_train, x_test = fold_matrices(frame, task, scenario, train_pos, test_pos, settings, fold_seed)
     columns = list(x_train.columns)
-    models = scenario_models(scenario)
+    models = cv.models
     result = FoldResult(fold, columns, {}, fit_seconds=dict.fromkeys(models, 0.0))
     y_train = frame[task.target].to_numpy()[train_pos]
     y_test = frame[task.target].to_numpy()[test_pos]
+    best = None
     for name in models:
         used = model_columns(name, columns)
-        estimator = make_model(name, task, scenario, settings.seed, settings.n_jobs)
-        result.parameters[name] = describe(estimator)
-        with_n_jobs(estimator, n_jobs)
-        fitting = time.perf_counter()
-        estimator.fit(x_train[used], y_train)
-        result.fit_seconds[name] += time.perf_counter() - fitting
-        single_threaded(estimator)
+        if name == AUDIO_ONLY_MODEL:
+            # The catalog best model's audio part, as fitted inside it: no fit of its own.
+            estimator = best.base_
+            result.parameters[name] = describe(estimator)
+        else:
+            estimator = make_model(name, task, scenario, settings.seed, settings.n_jobs)
+            result.parameters[name] = describe(estimator)
+            with_n_jobs(estimator, n_jobs)
+            fitting = time.perf_counter()
+            estimator.fit(x_train[used], y_train)
+            result.fit_seconds[name] += time.perf_counter() - fitting
+            single_threaded(estimator)
+        if name == "best":
+            best = estimator
 
         rows, metrics = _prediction_rows(
             task, estimator, x_test[used], frame, test_pos, classes, n_jobs
@@ -319,8 +348,9 @@ def run_fold(
         # A 114-genre forest weighs about a gigabyte: free each one before the next fit
         # (a full collection costs ~0.1 s; the other models are small enough to wait).
         del estimator
-        if classes is not None and len(classes) > LARGE_CLASS_COUNT:
+        if name != "best" and classes is not None and len(classes) > LARGE_CLASS_COUNT:
             gc.collect()
+    del best
     result.seconds = time.perf_counter() - started
     return result
 
@@ -329,7 +359,7 @@ def collect_folds(cv: CrossValidation, folds: list[FoldResult]) -> EvaluationRes
     """The task x scenario's tables from its folds' results, in fold order."""
     folds = sorted(folds, key=lambda result: result.fold)
     columns = folds[-1].columns
-    models = scenario_models(cv.scenario)
+    models = cv.models
     fit_seconds = {name: sum(fold.fit_seconds[name] for fold in folds) for name in models}
     runs = pd.DataFrame(
         [
@@ -361,6 +391,60 @@ def collect_folds(cv: CrossValidation, folds: list[FoldResult]) -> EvaluationRes
         seconds=cv.seconds + sum(fold.seconds for fold in folds),
         fit_seconds=fit_seconds,
         explain_seconds=sum(fold.explain_seconds for fold in folds),
+    )
+
+
+def shared_result(
+    source: EvaluationResult, scenario: Scenario, models: tuple[str, ...]
+) -> EvaluationResult:
+    """`source`'s rows of the given models, published under `scenario` too (the models it
+    shares: same folds, features and fits, computed once). Its times stay with `source`."""
+
+    def kept(frame: pd.DataFrame) -> pd.DataFrame:
+        if frame.empty:
+            return frame
+        return frame[frame["model"].isin(models)].reset_index(drop=True)
+
+    return EvaluationResult(
+        task=source.task,
+        scenario=scenario,
+        predictions=kept(source.predictions),
+        fold_metrics=kept(source.fold_metrics),
+        runs=kept(source.runs),
+        importance=kept(source.importance),
+        shap=kept(source.shap),
+        partial_dependence=kept(source.partial_dependence),
+        fit_seconds=dict.fromkeys(models, 0.0),
+    )
+
+
+def merge_results(shared: EvaluationResult, own: EvaluationResult | None) -> EvaluationResult:
+    """A scenario's result from its shared models' rows and its own fits' (if any), in the
+    scenario's model order."""
+    if own is None:
+        return shared
+    order = {name: rank for rank, name in enumerate(scenario_models(shared.scenario, shared.task))}
+
+    def joined(attribute: str) -> pd.DataFrame:
+        frames = [getattr(r, attribute) for r in (shared, own) if not getattr(r, attribute).empty]
+        if not frames:
+            return pd.DataFrame()
+        both = pd.concat(frames, ignore_index=True)
+        rank = both["model"].map(order)
+        return both.iloc[np.argsort(rank.to_numpy(), kind="stable")].reset_index(drop=True)
+
+    return EvaluationResult(
+        task=own.task,
+        scenario=own.scenario,
+        predictions=joined("predictions"),
+        fold_metrics=joined("fold_metrics"),
+        runs=joined("runs"),
+        importance=joined("importance"),
+        shap=joined("shap"),
+        partial_dependence=joined("partial_dependence"),
+        seconds=own.seconds,
+        fit_seconds={**shared.fit_seconds, **own.fit_seconds},
+        explain_seconds=own.explain_seconds,
     )
 
 

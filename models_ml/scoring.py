@@ -1,13 +1,13 @@
 """Scoring new tracks: the models a new track can use, its validation, its predictions.
 
 A new track has audio features and nothing else: no artist history, no genre, no
-popularity. So it is scored by the cold-start models (trained on all tracks with the
-track's own features). Its popularity model's genre feature is filled in from the predicted
-114-genre probabilities (the expected mean popularity of its genres); the playlist-genre
-feature stays missing, as for the 87,776 tracks that only the tracks file holds, whose
-shape (explicit flag known, 114-taxonomy genre, no playlist) a new track shares. Filling
-both would make it look like the 1,964 tracks found in both files, which are unusually
-popular.
+popularity, no place in the catalog. So it is scored by the new-track scenario's models
+(`config.SCENARIOS`), trained on all tracks with the track's own features (audio, duration,
+explicit): the cold-start genre models and the audio-only popularity model. The
+cross-validation evaluates exactly these models on these inputs as the new_track scenario,
+so ml.model_metrics says how good `predict` is. (Filling the genres' mean popularity from the
+predicted genre mix was tried and did worse: docs/ml.md, "Popularity features and
+settings".)
 
 Validation follows the quality rules of the warehouse (seed quality_rules, macros in
 dbt_project/macros/quality_rules.sql): in the build, the SQL model int_new_tracks_validated
@@ -36,7 +36,6 @@ from models_ml.config import (
     scenario_by_name,
     task_by_name,
 )
-from models_ml.encoding import smoothed_means
 from models_ml.estimators import make_best, single_threaded
 from models_ml.evaluation import fit_cost
 from models_ml.features import derived_features, track_matrix
@@ -71,7 +70,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "tempo": (0.0, float("inf")),
     "time_signature": (0, 7),
 }
-SCORING_SCENARIO = "cold_start"
+SCORING_SCENARIO = "new_track"
 GENRE_TASKS = ("track_genre", "playlist_genre")
 
 
@@ -87,9 +86,6 @@ class ScoringBundle:
     genre_classes: dict[str, np.ndarray]
     popularity_model: BaseEstimator
     popularity_columns: list[str]
-    #: 114-taxonomy genre -> its smoothed mean popularity over all tracks (the only genre
-    #: feature a new track gets, see the module docstring).
-    track_genre_popularity: pd.Series
     #: Task -> the small network the report site's "try a track" page runs in the browser
     #: (`models_ml.browser_models`), fitted on every labelled track; published as JSON in
     #: ml.browser_models.
@@ -166,22 +162,8 @@ def fit_scoring_bundle(
         for name, model in genre_models.items()
     }
 
-    target = frame[[task.target]].astype(float)
-    genres = frame["track_genres"].explode().dropna().unique()
-    means, _ = smoothed_means(
-        frame["track_genres"],
-        target,
-        pd.Series([[genre] for genre in genres]),
-        target.mean(),
-        settings.smoothing,
-    )
     bundle = ScoringBundle(
-        genre_models,
-        genre_classes,
-        popularity_model,
-        popularity_columns,
-        pd.Series(means[task.target].to_numpy(), index=genres),
-        browser_models,
+        genre_models, genre_classes, popularity_model, popularity_columns, browser_models
     )
     metadata = {
         "scenario": SCORING_SCENARIO,
@@ -292,7 +274,6 @@ def score(bundle: ScoringBundle, tracks: pd.DataFrame, top: int = 3) -> pd.DataF
         return _empty_scores(top)
     features = track_matrix(tracks)
     out = pd.DataFrame(index=range(len(tracks)))
-    probabilities_by_task = {}
     for name in GENRE_TASKS:
         classes = bundle.genre_classes[name]
         probabilities = explain.aligned_probabilities(bundle.genre_models[name], features, classes)
@@ -300,15 +281,7 @@ def score(bundle: ScoringBundle, tracks: pd.DataFrame, top: int = 3) -> pd.DataF
         for rank in range(labels.shape[1]):
             out[f"{name}_{rank + 1}"] = labels[:, rank]
             out[f"{name}_{rank + 1}_probability"] = label_probabilities[:, rank]
-        probabilities_by_task[name] = probabilities
-    # Expected mean popularity of the track's genres under its predicted 114-genre mix; the
-    # other derived columns stay missing (reindex fills NaN).
-    lookup = bundle.track_genre_popularity.reindex(bundle.genre_classes["track_genre"])
-    popularity_features = features.assign(
-        track_genres_mean_popularity=probabilities_by_task["track_genre"]
-        @ np.nan_to_num(lookup.to_numpy(dtype=float))
-    ).reindex(columns=bundle.popularity_columns)
-    predicted = bundle.popularity_model.predict(popularity_features)
+    predicted = bundle.popularity_model.predict(features[bundle.popularity_columns])
     out["predicted_popularity"] = np.clip(predicted, 0, 100)
     return out
 

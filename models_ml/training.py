@@ -30,16 +30,20 @@ from models_ml.config import (
     Scenario,
     Task,
     scenario_by_name,
-    scenario_models,
+    shared_models,
     task_by_name,
 )
 from models_ml.evaluation import (
+    CrossValidation,
     EvaluationResult,
     collect_folds,
     fit_cost,
+    fitted_models,
     fold_cost,
+    merge_results,
     prepare_cross_validation,
     run_fold,
+    shared_result,
 )
 from models_ml.parallel import run_in_threads
 from models_ml.scoring import GENRE_TASKS, fit_scoring_bundle
@@ -49,7 +53,14 @@ from spotify_warehouse.progress import Emit, Progress, dbt_console, to_stderr
 #: The tasks whose cold-start models score new tracks (`scoring.fit_scoring_bundle`).
 SCORING_TASKS = (*GENRE_TASKS, "popularity")
 #: Columns the modelling frame (int_tracks_labelled) must provide.
-REQUIRED_COLUMNS = ("track_id", "primary_artist_id", "album_id", "popularity")
+REQUIRED_COLUMNS = (
+    "track_id",
+    "primary_artist_id",
+    "song_key",
+    "album_key",
+    "album_title",
+    "popularity",
+)
 
 
 def run_key(tracks: pd.DataFrame, settings: MLSettings) -> artifacts.RunKey:
@@ -88,25 +99,67 @@ def evaluate_all(
     if missing:
         raise KeyError(f"modelling frame lacks columns: {', '.join(missing)}")
     folds = scenario_folds(tracks, settings)
+    fold_maps = {
+        name: folds[folds["scenario"] == name].set_index("track_id")["fold"]
+        for name in settings.scenarios
+    }
+    scenarios = [scenario_by_name(name) for name in settings.scenarios]
+    tasks = [task_by_name(name) for name in settings.tasks]
+    for scenario in scenarios:
+        if scenario.shares_fits_with not in (None, *settings.scenarios):
+            raise ValueError(
+                f"scenario {scenario.name} shares the fits of {scenario.shares_fits_with}: "
+                f"run both (settings.scenarios)"
+            )
+    # Every fit once: a scenario sharing another's fits runs only the models it does not
+    # share (the new-track popularity model), then publishes the shared ones' results too.
     prepared = []
-    for scenario_name in settings.scenarios:
-        scenario = scenario_by_name(scenario_name)
-        fold_map = folds[folds["scenario"] == scenario_name].set_index("track_id")["fold"]
-        for task_name in settings.tasks:
-            task = task_by_name(task_name)
-            prepared.append(prepare_cross_validation(tracks, fold_map, task, scenario, settings))
+    for scenario in scenarios:
+        for task in tasks:
+            models = fitted_models(scenario, task) if scenario.shares_fits_with else None
+            if models == ():
+                continue
+            prepared.append(
+                prepare_cross_validation(
+                    tracks, fold_maps[scenario.name], task, scenario, settings, models
+                )
+            )
+    results = {
+        (cv.task.name, cv.scenario.name): result
+        for cv, result in _run_folds(prepared, settings, progress)
+    }
+    ordered = []
+    for scenario in scenarios:
+        for task in tasks:
+            own = results.get((task.name, scenario.name))
+            if scenario.shares_fits_with is None:
+                ordered.append(own)
+                continue
+            shared = shared_result(
+                results[(task.name, scenario.shares_fits_with)],
+                scenario,
+                shared_models(scenario, task),
+            )
+            ordered.append(merge_results(shared, own))
+    return ordered
+
+
+def _run_folds(
+    prepared: list[CrossValidation], settings: MLSettings, progress: Progress | None
+) -> list[tuple[CrossValidation, EvaluationResult]]:
+    """Run every fold of the prepared cross-validations, `n_jobs` at a time, dearest first;
+    each cross-validation with its result."""
     jobs = [(cv, split) for cv in prepared for split in cv.splits()]
     done = run_in_threads(
         [partial(run_fold, cv, *split, 1, progress) for cv, split in jobs],
         settings.n_jobs,
         fold_order([(cv.task, cv.scenario) for cv, _ in jobs]),
     )
-    return [
-        collect_folds(
-            cv, [result for (owner, _), result in zip(jobs, done, strict=True) if owner is cv]
-        )
-        for cv in prepared
-    ]
+    gathered = []
+    for cv in prepared:
+        folds = [result for (owner, _), result in zip(jobs, done, strict=True) if owner is cv]
+        gathered.append((cv, collect_folds(cv, folds)))
+    return gathered
 
 
 def fold_order(units: list[tuple[Task, Scenario]]) -> list[int]:
@@ -180,7 +233,7 @@ def plan(settings: MLSettings) -> tuple[int, float]:
         fit_cost(task, model)
         for name in settings.scenarios
         for task in tasks
-        for model in scenario_models(scenario_by_name(name))
+        for model in fitted_models(scenario_by_name(name), task)
     ]
     scoring = [
         fit_cost(task_by_name(name), model)

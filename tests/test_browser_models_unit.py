@@ -110,13 +110,17 @@ def test_contributions_compare_with_the_median_value() -> None:
     assert moved["danceability"].iloc[0] == pytest.approx(expected, abs=1e-12)
 
 
-def test_each_task_has_its_architecture_and_only_cold_start_evaluates_it() -> None:
+def test_each_task_has_its_architecture_and_only_the_new_artist_folds_evaluate_it() -> None:
     for name, architecture in ARCHITECTURES.items():
         model = make_browser_model(task_by_name(name), seed=3)
         assert model.hidden_layer_sizes == architecture.hidden_layer_sizes
         assert model.kind == task_by_name(name).kind
     scenarios = {scenario.name: scenario.extra_models for scenario in SCENARIOS}
-    assert scenarios == {"catalog": (), "cold_start": (BROWSER_MODEL,)}
+    assert scenarios == {
+        "catalog": (),
+        "cold_start": (BROWSER_MODEL,),
+        "new_track": (BROWSER_MODEL,),
+    }
     described = describe(make_model(BROWSER_MODEL, task_by_name("popularity"), SCENARIOS[1], 3, 1))
     assert described["estimator"] == "BrowserMLP"
     assert described["params"]["hidden_layer_sizes"] == list(

@@ -106,22 +106,22 @@ def test_every_ml_table_is_built_and_filled(
 
 @pytest.mark.dbt_fixture
 def test_each_task_and_scenario_has_all_its_models(fixture_db: duckdb.DuckDBPyConnection) -> None:
-    """The three models everywhere; the browser model (a new track's case) in cold start."""
+    """The three models everywhere; the browser model (a new track's case) in cold start and
+    new track; the audio-only genre model in the catalog's genre tasks."""
     rows = fixture_db.execute(
         "select task, scenario, list(distinct model order by model) from ml.model_runs "
         "group by all order by all"
     ).fetchall()
     assert [(task, scenario) for task, scenario, _ in rows] == [
-        ("playlist_genre", "catalog"),
-        ("playlist_genre", "cold_start"),
-        ("popularity", "catalog"),
-        ("popularity", "cold_start"),
-        ("track_genre", "catalog"),
-        ("track_genre", "cold_start"),
+        (task, scenario)
+        for task in ("playlist_genre", "popularity", "track_genre")
+        for scenario in ("catalog", "cold_start", "new_track")
     ]
-    for _, scenario, models in rows:
-        browser = ["browser_mlp"] if scenario == "cold_start" else []
-        assert models == sorted(["baseline", "best", "reference_rf", *browser]), scenario
+    for task, scenario, models in rows:
+        extra = ["browser_mlp"] if scenario != "catalog" else []
+        if scenario == "catalog" and task != "popularity":
+            extra = ["audio_only"]
+        assert models == sorted(["baseline", "best", "reference_rf", *extra]), (task, scenario)
 
 
 @pytest.mark.dbt_fixture
@@ -147,11 +147,18 @@ def test_no_track_is_in_the_training_data_of_the_model_that_predicts_it(
     )
     artists_split = scalar(
         fixture_db,
-        "select count(*) from (select d.primary_artist_id from ml.popularity_predictions p "
-        "join marts.dim_tracks d using (track_id) where p.scenario = 'cold_start' "
+        "select count(*) from (select p.scenario, d.primary_artist_id "
+        "from ml.popularity_predictions p join marts.dim_tracks d using (track_id) "
+        "where p.scenario in ('cold_start', 'new_track') group by all "
+        "having count(distinct p.fold) > 1)",
+    )
+    songs_split = scalar(
+        fixture_db,
+        "select count(*) from (select d.song_key from ml.genre_predictions p "
+        "join marts.dim_tracks d using (track_id) where p.scenario = 'catalog' "
         "group by 1 having count(distinct p.fold) > 1)",
     )
-    assert (duplicated, spread, artists_split) == (0, 0, 0)
+    assert (duplicated, spread, artists_split, songs_split) == (0, 0, 0, 0)
 
 
 def _metrics(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -193,8 +200,8 @@ def test_genre_metrics_computed_in_sql_match_scikit_learn(
         for metric, value in expected.items():
             assert metrics.loc[(*key, metric), "value"] == pytest.approx(value), (key, metric)
             checked += 1
-    # 6 metrics x 2 genre tasks x (3 catalog models + 4 cold-start ones) x 5 folds.
-    assert checked == 6 * 2 * (3 + 4) * 5
+    # 6 metrics x 2 genre tasks x (4 catalog models + 4 cold-start + 4 new-track) x 5 folds.
+    assert checked == 6 * 2 * (4 + 4 + 4) * 5
 
 
 @pytest.mark.dbt_fixture
@@ -215,7 +222,7 @@ def test_popularity_metrics_computed_in_sql_match_scikit_learn(
             key = ("popularity", scenario, model, fold_number, metric)
             assert metrics.loc[key, "value"] == pytest.approx(value), key
             checked += 1
-    assert checked == (3 + 4) * 5 * 3  # models (catalog + cold start), folds, metrics
+    assert checked == (3 + 4 + 4) * 5 * 3  # models (catalog, cold start, new track), folds, metrics
 
 
 @pytest.mark.dbt_fixture
@@ -401,8 +408,18 @@ def test_cli_uses_the_run_the_warehouse_names(
     result = predict_cli(NEW_TRACKS, copied, fixture_build[0])
     assert result.returncode == 1, result.stderr
     assert f"models: run {live_run.name} " in result.stdout
+    # It says how good it is for new tracks: the new_track scenario's best-model means.
+    with duckdb.connect(str(fixture_build[0]), read_only=True) as connection:
+        r2 = scalar(
+            connection,
+            "select value from ml.model_metrics where scenario = 'new_track' and model = 'best' "
+            "and metric = 'r2' and statistic = 'mean'",
+        )
+    quality = next(line for line in result.stdout.splitlines() if line.startswith("quality"))
+    assert "scenario new_track" in quality and f"popularity R² {r2:.3f} (reference RF" in quality
     named = predict_cli(NEW_TRACKS, copied, None, "--run", "f" * 12)
     assert "models: run ffffffffffff " in named.stdout, named.stderr
+    assert "quality for new tracks: ml.model_metrics, scenario new_track" in named.stdout
 
 
 @pytest.mark.dbt_fixture

@@ -18,14 +18,37 @@ from sklearn.metrics import accuracy_score, roc_auc_score
 from threadpoolctl import threadpool_limits
 
 from models_ml import explain
-from models_ml.config import AUDIO_FEATURES, MLSettings, scenario_by_name, task_by_name
+from models_ml.config import (
+    AUDIO_FEATURES,
+    AUDIO_ONLY_MODEL,
+    BROWSER_MODEL,
+    STRUCTURE_FEATURES,
+    TASKS,
+    TRACK_FEATURES,
+    MLSettings,
+    scenario_by_name,
+    scenario_models,
+    shared_models,
+    task_by_name,
+)
 from models_ml.encoding import _long_keys, _subset, out_of_fold_means
 from models_ml.estimators import ArtistPriorBlend, make_best, single_threaded, with_n_jobs
+from models_ml.evaluation import (
+    EvaluationResult,
+    fitted_models,
+    merge_results,
+    shared_result,
+)
 from models_ml.explain import stratified_sample
-from models_ml.features import fold_matrices
+from models_ml.features import (
+    fold_matrices,
+    genre_multi_hot,
+    structure_matrix,
+)
 from models_ml.metrics import label_ranks, macro_ovr_auc, top_k
 from models_ml.parallel import dearest_first, run_in_threads
 from models_ml.splits import assign_folds, check_grouping, fold_indices
+from models_ml.training import scenario_folds
 
 pytestmark = pytest.mark.unit
 
@@ -115,20 +138,116 @@ def test_out_of_fold_means_never_read_a_rows_own_label() -> None:
             assert np.allclose(new_train, base_train) and np.allclose(new_test, base_test)
 
 
+def catalog_frame(n: int, seed: int = 0) -> pd.DataFrame:
+    """A modelling frame of n tracks with every column int_tracks_labelled provides: songs of
+    one to three versions, a few artists, albums and genres; random popularity."""
+    rng = np.random.default_rng(seed)
+    songs = np.repeat(np.arange(n), rng.integers(1, 4, n))[:n]
+    genres = ["pop", "rock", "jazz"]
+    return pd.DataFrame(
+        {
+            "track_id": [f"t{i:03d}" for i in range(n)],
+            "song_key": [f"s{song}" for song in songs],
+            "primary_artist_id": [f"a{song % 7}" for song in songs],
+            "album_id": None,
+            "album_key": [f"al{i % 11}" for i in range(n)],
+            "album_title": [f"title{i % 5}" for i in range(n)],
+            "popularity": rng.integers(0, 100, n).astype(float),
+            "track_genre": [genres[i % 3] for i in range(n)],
+            "track_genres": [[genres[i % 3]] for i in range(n)],
+            "playlist_genre": None,
+            "playlist_genres": [[] if i % 2 else ["edm"] for i in range(n)],
+            "playlist_subgenres": [[] if i % 2 else ["big room"] for i in range(n)],
+            # The track's own features play no part in these tests: any values do.
+            **{name: np.linspace(0, 1, n) for name in AUDIO_FEATURES},
+            "is_explicit": [False] * n,
+            **{name: rng.integers(0, 5, n).astype(float) for name in STRUCTURE_FEATURES},
+        }
+    )
+
+
+def test_catalog_folds_keep_every_version_of_a_song_together() -> None:
+    """Catalog folds group by song_key: no song's versions straddle a split (issue 16)."""
+    tracks = catalog_frame(300)
+    assert scenario_by_name("catalog").group_column == "song_key"
+    folds = scenario_folds(tracks, MLSettings())
+    catalog = folds[folds["scenario"] == "catalog"].merge(tracks, on="track_id")
+    assert catalog.groupby("song_key")["fold"].nunique().max() == 1
+    assert (catalog.groupby("song_key").size() > 1).any(), "the frame must have versions"
+    # The new-track scenario shares the cold-start folds (and so their fits).
+    by_scenario = folds.pivot(index="track_id", columns="scenario", values="fold")
+    assert (by_scenario["new_track"] == by_scenario["cold_start"]).all()
+
+
+def test_structure_features_read_no_popularity() -> None:
+    """Catalog structure and the genre one-hot are the same whatever the popularity."""
+    tracks = catalog_frame(60)
+    shuffled = tracks.assign(
+        popularity=tracks["popularity"].sample(frac=1, random_state=1).to_numpy()
+    )
+    pd.testing.assert_frame_equal(structure_matrix(tracks), structure_matrix(shuffled))
+    one_hot = genre_multi_hot(tracks)
+    assert list(one_hot.columns[:3]) == ["track_genre:jazz", "track_genre:pop", "track_genre:rock"]
+    assert one_hot["playlist_genre:edm"].tolist() == [float(i % 2 == 0) for i in range(60)]
+
+
+def test_genre_tasks_never_read_structure_features() -> None:
+    tracks = catalog_frame(60)
+    train, test = np.arange(10, 60), np.arange(10)
+    for scenario in ("catalog", "cold_start"):
+        x_train, _ = fold_matrices(
+            tracks,
+            task_by_name("track_genre"),
+            scenario_by_name(scenario),
+            train,
+            test,
+            MLSettings(),
+            0,
+        )
+        assert not set(x_train.columns) & set(STRUCTURE_FEATURES)
+        assert not any(":" in column for column in x_train.columns)
+
+
+def test_new_track_matrices_hold_what_a_new_tracks_file_carries() -> None:
+    """The new-track scenario evaluates exactly what `predict` reads: the track's own
+    features, for every task, and nothing the catalog or other tracks' labels would add."""
+    tracks = catalog_frame(60)
+    train, test = np.arange(20, 60), np.arange(20)
+    for task in TASKS:
+        x_train, x_test = fold_matrices(
+            tracks, task, scenario_by_name("new_track"), train, test, MLSettings(), 0
+        )
+        assert list(x_train.columns) == list(x_test.columns) == list(TRACK_FEATURES), task.name
+
+
+def test_shared_models_are_published_under_both_scenarios_and_fitted_once() -> None:
+    popularity, genres = task_by_name("popularity"), task_by_name("track_genre")
+    new_track, cold = scenario_by_name("new_track"), scenario_by_name("cold_start")
+    assert fitted_models(new_track, genres) == ()
+    assert fitted_models(new_track, popularity) == ("best",)
+    assert set(shared_models(new_track, popularity)) == {"baseline", "reference_rf", BROWSER_MODEL}
+    assert scenario_models(scenario_by_name("catalog"), genres)[-1] == AUDIO_ONLY_MODEL
+    assert AUDIO_ONLY_MODEL not in scenario_models(scenario_by_name("catalog"), popularity)
+    assert AUDIO_ONLY_MODEL not in fitted_models(scenario_by_name("catalog"), genres)
+    rows = pd.DataFrame({"model": ["baseline", "best", BROWSER_MODEL], "value": [1, 2, 3]})
+    source = EvaluationResult(popularity, cold, rows, rows, rows, rows, rows, rows)
+    shared = shared_result(source, new_track, shared_models(new_track, popularity))
+    assert shared.scenario is new_track and shared.predictions["model"].tolist() == [
+        "baseline",
+        BROWSER_MODEL,
+    ]
+    own_rows = pd.DataFrame({"model": ["best"], "value": [9]})
+    own = EvaluationResult(popularity, new_track, *[own_rows] * 6, seconds=2.0)
+    merged = merge_results(shared, own)
+    assert merged.predictions["model"].tolist() == ["baseline", "best", BROWSER_MODEL]
+    assert merged.seconds == 2.0
+
+
 def test_catalog_features_of_a_test_track_come_from_other_tracks_only() -> None:
     """Artist mean popularity for a test track is built from training tracks of the artist."""
-    tracks = pd.DataFrame(
-        {
-            "track_id": [f"t{i}" for i in range(40)],
-            "primary_artist_id": ["solo"] + ["crowd"] * 39,
-            "album_id": [None] * 40,
-            "popularity": [100.0] + [10.0] * 39,
-            "track_genres": [["pop"]] * 40,
-            "playlist_genres": [[]] * 40,
-            # The track's own features play no part here: any values do.
-            **{name: np.linspace(0, 1, 40) for name in AUDIO_FEATURES},
-            "is_explicit": [False] * 40,
-        }
+    tracks = catalog_frame(40).assign(
+        primary_artist_id=["solo"] + ["crowd"] * 39,
+        popularity=[100.0] + [10.0] * 39,
     )
     settings = MLSettings(smoothing=0.0)
     test = np.array([0])

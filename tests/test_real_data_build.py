@@ -224,10 +224,10 @@ def test_every_ml_table_is_filled(real_db: duckdb.DuckDBPyConnection) -> None:
         ).fetchall()
     }
     assert len(counts) == 22 and all(counts.values()), counts
-    # Every labelled track once per task, scenario and model: 3 models in the catalog, 4 in
-    # cold start (the browser model too).
-    assert counts["genre_predictions"] == (89_740 + 28_352) * (3 + 4)
-    assert counts["popularity_predictions"] == 116_128 * (3 + 4)
+    # Every labelled track once per task, scenario and model: 3 models in the catalog (4 for
+    # genres: the audio-only one), 4 in cold start and in new track (the browser model too).
+    assert counts["genre_predictions"] == (89_740 + 28_352) * (4 + 4 + 4)
+    assert counts["popularity_predictions"] == 116_128 * (3 + 4 + 4)
     assert counts["browser_models"] == 3
     # The example file's seven valid rows.
     assert counts["new_track_predictions"] == 7
@@ -244,7 +244,7 @@ def test_best_model_beats_the_reference_on_every_primary_metric(
         ).fetchall()
     }
     for task, metrics in PRIMARY_METRICS.items():
-        for scenario in ("catalog", "cold_start"):
+        for scenario in ("catalog", "cold_start", "new_track"):
             for metric in metrics:
                 best = means[(task, scenario, "best", metric)]
                 reference = means[(task, scenario, "reference_rf", metric)]
@@ -258,13 +258,35 @@ def test_best_model_beats_the_reference_on_every_primary_metric(
                     assert best > reference > baseline, key
 
 
+def test_popularity_meets_the_issue_targets(real_db: duckdb.DuckDBPyConnection) -> None:
+    """Issue 16's popularity targets (mean R² of 5 folds): catalog (song-grouped) >= 0.72,
+    cold start >= 0.45. The new-track target (2x the reference RF) is not reached: the best
+    model must still beat the reference there (test above)."""
+    r2 = dict(
+        real_db.execute(
+            "select scenario, value from ml.model_metrics where task = 'popularity' "
+            "and model = 'best' and metric = 'r2' and statistic = 'mean'"
+        ).fetchall()
+    )
+    assert r2["catalog"] >= 0.72 and r2["cold_start"] >= 0.45, r2
+
+
 def test_catalog_and_cold_start_folds_are_grouped(real_db: duckdb.DuckDBPyConnection) -> None:
     split_artists = scalar(
         real_db,
-        "select count(*) from (select d.primary_artist_id from ml.popularity_predictions p "
-        "join marts.dim_tracks d using (track_id) where p.scenario = 'cold_start' "
-        "group by 1 having count(distinct p.fold) > 1)",
+        "select count(*) from (select p.scenario, d.primary_artist_id "
+        "from ml.popularity_predictions p join marts.dim_tracks d using (track_id) "
+        "where p.scenario in ('cold_start', 'new_track') "
+        "group by all having count(distinct p.fold) > 1)",
     )
+    # No song straddles the catalog folds, though 10,001 songs have several versions.
+    split_songs, songs_with_versions = real_db.execute(
+        "select count(*) filter (where folds > 1), count(*) filter (where versions > 1) "
+        "from (select d.song_key, count(distinct p.fold) as folds, "
+        "count(distinct p.track_id) as versions from ml.popularity_predictions p "
+        "join marts.dim_tracks d using (track_id) where p.scenario = 'catalog' group by 1)"
+    ).fetchone()
+    assert split_songs == 0 and songs_with_versions > 10_000
     # In the catalog scenario an artist does span folds: that is what makes it "catalog".
     spanning = scalar(
         real_db,

@@ -1,5 +1,6 @@
 {#- Every task and scenario reports the baseline, the reference RF and the best model with
-    the mean of each of its metrics, and the cold-start scenario the browser model too.
+    the mean of each of its metrics, the cold-start and new-track scenarios the browser model
+    too, and the catalog scenario's genre tasks the audio-only model.
     Rows returned are missing (task, scenario, model, metric) combinations. -#}
 with
 
@@ -18,11 +19,16 @@ expected_metrics as (
 expected as (
     select expected_metrics.task, scenarios.scenario, models.model, expected_metrics.metric
     from expected_metrics
-    cross join (values ('catalog'), ('cold_start')) as scenarios (scenario)
+    cross join (values ('catalog'), ('cold_start'), ('new_track')) as scenarios (scenario)
     cross join (values ('baseline'), ('reference_rf'), ('best')) as models (model)
     union all
-    select task, 'cold_start' as scenario, 'browser_mlp' as model, metric
+    select expected_metrics.task, scenarios.scenario, 'browser_mlp' as model, expected_metrics.metric
     from expected_metrics
+    cross join (values ('cold_start'), ('new_track')) as scenarios (scenario)
+    union all
+    select task, 'catalog' as scenario, 'audio_only' as model, metric
+    from expected_metrics
+    where task != 'popularity'
 ),
 
 present as (

@@ -62,8 +62,8 @@ listings as (
         tracks.song_key,
         tracks.album_key,
         tracks.primary_artist_id,
-        lower(trim(tracks.album_name))                                 as album_title,
-        lower(trim(tracks.album_name)) = lower(trim(tracks.track_name)) as is_title_track,
+        lower(trim(tracks.album_name))                                             as album_title,
+        lower(trim(tracks.album_name)) = lower(trim(tracks.track_name))            as is_title_track,
         tracks.tracks_file_row_count + coalesce(playlist_counts.playlist_count, 0) as listing_count
     from tracks
     left join playlist_counts
@@ -83,9 +83,9 @@ album_titles as (
 catalog_counts as (
     select
         listings.track_id,
-        count(*) over (partition by listings.song_key)          as song_version_count,
-        count(*) over (partition by listings.album_key)         as album_track_count,
-        count(*) over (partition by listings.primary_artist_id) as artist_track_count,
+        count(*) over (partition by listings.song_key)                             as song_version_count,
+        count(*) over (partition by listings.album_key)                            as album_track_count,
+        count(*) over (partition by listings.primary_artist_id)                    as artist_track_count,
         album_titles.album_title_artist_count,
         album_titles.album_title_track_count,
         listings.is_title_track,
@@ -97,7 +97,7 @@ catalog_counts as (
         -- version the catalog lists most is usually the one people play.
         listings.listing_count / nullif(
             sum(listings.listing_count) over (partition by listings.song_key), 0
-        )                                                       as song_listing_share
+        )                                                                          as song_listing_share
     from listings
     left join album_titles
         on listings.album_title = album_titles.album_title
@@ -121,6 +121,7 @@ final as (
         tracks.primary_artist_id,
         tracks.album_id,
         tracks.album_key,
+        lower(trim(tracks.album_name))                          as album_title,
         tracks.song_key,
         features.popularity,
         features.is_explicit,
@@ -138,14 +139,14 @@ final as (
         features.tempo,
         features.time_signature,
         labels.track_genre,
-        coalesce(labels.track_genres, []::varchar[])       as track_genres,
+        coalesce(labels.track_genres, []::varchar[])            as track_genres,
         labels.playlist_genre,
-        coalesce(labels.playlist_genres, []::varchar[])    as playlist_genres,
-        coalesce(labels.playlist_subgenres, []::varchar[]) as playlist_subgenres,
-        tracks.tracks_file_row_count                        as genre_listing_count,
-        len(coalesce(labels.track_genres, []::varchar[]))   as track_genre_count,
+        coalesce(labels.playlist_genres, []::varchar[])         as playlist_genres,
+        coalesce(labels.playlist_subgenres, []::varchar[])      as playlist_subgenres,
+        tracks.tracks_file_row_count                            as genre_listing_count,
+        len(coalesce(labels.track_genres, []::varchar[]))       as track_genre_count,
         len(coalesce(labels.playlist_subgenres, []::varchar[])) as playlist_subgenre_count,
-        coalesce(playlist_counts.playlist_count, 0)         as playlist_count,
+        coalesce(playlist_counts.playlist_count, 0)             as playlist_count,
         catalog_counts.song_version_count,
         catalog_counts.album_track_count,
         catalog_counts.artist_track_count,
