@@ -13,13 +13,18 @@ import pandas as pd
 # The report queries aggregate in SQL, but a few charts still carry a few thousand rows.
 alt.data_transformers.disable_max_rows()
 
-SCENARIO_TITLES = {"catalog": "catalog (known artists)", "cold_start": "cold start (new artists)"}
-MODEL_ORDER = ["baseline", "reference_rf", "best", "browser_mlp"]
+SCENARIO_TITLES = {
+    "catalog": "catalog (known artists)",
+    "cold_start": "cold start (new artists)",
+    "new_track": "new track (audio only)",
+}
+MODEL_ORDER = ["baseline", "reference_rf", "best", "browser_mlp", "audio_only"]
 MODEL_TITLES = {
     "baseline": "baseline",
     "reference_rf": "reference RF",
     "best": "best model",
     "browser_mlp": "browser MLP",
+    "audio_only": "audio only",
 }
 FEATURE_LABELS = {
     "duration_sec": "duration (s)",

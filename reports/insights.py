@@ -177,12 +177,16 @@ def popularity_correlation_insights(
             Insight("what goes with popularity", text, ("insights/popularity_correlations",))
         )
     popularity = quality[quality["task"] == "popularity"] if not quality.empty else quality
-    if len(popularity) == 2:
-        by_scenario = popularity.set_index("scenario")
+    by_scenario = popularity.set_index("scenario") if not popularity.empty else popularity
+    if {"catalog", "cold_start", "new_track"} <= set(by_scenario.index):
         text = (
-            f"Popularity is hard to predict from the audio: for tracks by artists the model never "
-            f"saw, it explains R² = {by_scenario.loc['cold_start', 'best_value']:.2f} of the "
-            f"variance; knowing the artist's and album's other tracks raises that to "
+            f"Popularity is hard to predict from the audio: for a new track, from its audio "
+            f"alone, the best model explains R² = "
+            f"{by_scenario.loc['new_track', 'best_value']:.2f} of the variance (the reference "
+            f"forest {by_scenario.loc['new_track', 'reference_value']:.2f}); for a listed track "
+            f"by an artist the model never saw, the catalog's structure and the track's genres "
+            f"raise that to {by_scenario.loc['cold_start', 'best_value']:.2f}, and knowing the "
+            f"artist's and album's other songs to "
             f"{by_scenario.loc['catalog', 'best_value']:.2f} (a constant guess scores "
             f"{format_value(by_scenario.loc['catalog', 'baseline_value'], 'num2')})."
         )

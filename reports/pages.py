@@ -52,7 +52,7 @@ TAXONOMIES = {
     "playlist_subgenre": "playlist subgenres (24)",
     "track_genre": "track genres (114)",
 }
-SCENARIOS = ["catalog", "cold_start"]
+SCENARIOS = ["catalog", "cold_start", "new_track"]
 
 
 class ChartBook:
@@ -394,10 +394,11 @@ def model_page(runner: QueryRunner, validate: bool) -> Page:
 
 def browser_quality(metrics: pd.DataFrame, browser: pd.DataFrame) -> pd.DataFrame:
     """One row per task for the model card's browser-model section: its two headline
-    metrics on the cold-start folds beside the other models', and its size."""
+    metrics in the new-track scenario (the cold-start folds, audio only) beside the other
+    models', and its size."""
     if metrics.empty or browser.empty:
         return pd.DataFrame()
-    cold = metrics[metrics["scenario"] == "cold_start"]
+    cold = metrics[metrics["scenario"] == "new_track"]
     rows = []
     for model in records(browser):
         wanted = BROWSER_METRICS[model["task"]]

@@ -524,7 +524,8 @@ KPIS = model_kpis(
         ("playlist_genre", "catalog", "accuracy", 0.712, 0.180),
         ("playlist_genre", "cold_start", "accuracy", 0.523, 0.188),
         ("popularity", "catalog", "r2", 0.41, -0.02),
-        ("popularity", "cold_start", "r2", 0.08, -0.01),
+        ("popularity", "cold_start", "r2", 0.3, -0.01),
+        ("popularity", "new_track", "r2", 0.2, -0.01),
     ]
 )
 
@@ -605,9 +606,11 @@ def test_popularity_correlation_insights() -> None:
         ),
         Insight(
             "what goes with popularity",
-            "Popularity is hard to predict from the audio: for tracks by artists the model "
-            "never saw, it explains R² = 0.08 of the variance; knowing the artist's and "
-            "album's other tracks raises that to 0.41 (a constant guess scores -0.02).",
+            "Popularity is hard to predict from the audio: for a new track, from its audio "
+            "alone, the best model explains R² = 0.20 of the variance (the reference forest "
+            "0.18); for a listed track by an artist the model never saw, the catalog's "
+            "structure and the track's genres raise that to 0.30, and knowing the artist's "
+            "and album's other songs to 0.41 (a constant guess scores -0.02).",
             ("index/model_kpis",),
         ),
     ]
@@ -661,7 +664,7 @@ def test_number(value: float, digits: int, expected: str) -> None:
 
 PLAYLIST_GENRES = ["pop", "rap", "r&b"]
 FEATURES = ["danceability", "loudness", "tempo"]
-SCENARIOS = ["catalog", "cold_start"]
+SCENARIOS = ["catalog", "cold_start", "new_track"]
 #: The audio features the trends/yearly query selects.
 YEARLY_FEATURES = ["danceability", "energy", "loudness", "acousticness", "valence", "tempo"]
 

@@ -1,6 +1,6 @@
--- How good each browser model is for a new track: cross-validated on the cold-start folds
--- (no test artist in training), beside the baseline, the reference RF and the best model on
--- the same folds. Mean over the folds.
+-- How good each browser model is for a new track: the new_track scenario (the cold-start
+-- folds: no test artist in training; audio only), beside the baseline, the reference RF and
+-- the best new-track model (what `predict` runs) on the same folds. Mean over the folds.
 select
     task,
     metric,
@@ -9,7 +9,7 @@ select
     max(case when model = 'reference_rf' then value end) as reference_value,
     max(case when model = 'baseline' then value end)     as baseline_value
 from ml.model_metrics
-where scenario = 'cold_start'
+where scenario = 'new_track'
     and statistic = 'mean'
     and metric in ('accuracy', 'top_5_accuracy', 'r2', 'mae')
 group by task, metric
