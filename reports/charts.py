@@ -34,7 +34,15 @@ FEATURE_LABELS = {
 
 
 def feature_label(feature: str) -> str:
-    """A reader-facing name for a feature or measure column."""
+    """A reader-facing name for a feature or measure column.
+
+    Genre one-hot columns read as listings: `track_genre:pop` is "listed track genre: pop",
+    and a block shuffled as one feature (`track_genre:*`) is "listed track genres".
+    """
+    block, one_hot, genre = feature.partition(":")
+    if one_hot:
+        taxonomy = block.replace("_", " ")
+        return f"listed {taxonomy}s" if genre == "*" else f"listed {taxonomy}: {genre}"
     return FEATURE_LABELS.get(feature, feature.replace("_", " "))
 
 

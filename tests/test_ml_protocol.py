@@ -14,7 +14,7 @@ from sklearn.ensemble import (
     RandomForestClassifier,
     RandomForestRegressor,
 )
-from sklearn.metrics import accuracy_score, roc_auc_score
+from sklearn.metrics import accuracy_score, r2_score, roc_auc_score
 from threadpoolctl import threadpool_limits
 
 from models_ml import explain
@@ -352,6 +352,39 @@ def test_batched_permutation_importance_equals_one_prediction_per_shuffle() -> N
         expected[column] = float(np.mean(drops))
     assert batched.to_dict() == expected
     assert batched["a"] > 0.3 > batched["d"]
+
+
+def test_a_one_hot_block_is_shuffled_as_one_feature() -> None:
+    rng = np.random.default_rng(5)
+    rows = 2_000
+    genre = rng.integers(0, 3, size=rows)
+    features = pd.DataFrame(
+        {
+            "tempo": rng.normal(size=rows),
+            **{f"track_genre:g{code}": (genre == code).astype(float) for code in range(3)},
+        }
+    )
+    values = 10.0 * (genre == 2) + 0.1 * features["tempo"].to_numpy()
+    model = RandomForestRegressor(n_estimators=10, random_state=0).fit(features, values)
+    seen: list[pd.DataFrame] = []
+
+    def predict(frame: pd.DataFrame) -> np.ndarray:
+        seen.append(frame)
+        return model.predict(frame)
+
+    importance = explain.permutation_importance(
+        features, values, predict, r2_score, n_repeats=2, seed=3
+    )
+    assert list(importance.index) == ["tempo", "track_genre:*"]
+    assert importance["track_genre:*"] > 1.0 > 0.1 > importance["tempo"]
+    # Shuffled together: every row of every shuffled copy still has exactly one genre.
+    one_hot = seen[0][[f"track_genre:g{code}" for code in range(3)]].to_numpy()
+    assert np.array_equal(one_hot.sum(axis=1), np.ones(len(one_hot)))
+    assert explain.permutation_groups(["tempo", "track_genre:a", "primary_artist_id"]) == {
+        "tempo": ["tempo"],
+        "track_genre:*": ["track_genre:a"],
+        explain.ARTIST_PRIOR_FEATURE: ["primary_artist_id"],
+    }
 
 
 def test_a_subset_of_exploded_keys_is_the_exploded_subset() -> None:

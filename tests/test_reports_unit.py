@@ -1082,6 +1082,8 @@ def test_track_names_in_chart_data_cannot_break_out_of_the_script() -> None:
         ("tempo", "tempo (BPM)"),
         ("album_mean_popularity", "album mean popularity"),
         ("valence", "valence"),
+        ("track_genre:*", "listed track genres"),
+        ("playlist_subgenre:album rock", "listed playlist subgenre: album rock"),
     ],
 )
 def test_feature_label(feature: str, label: str) -> None:
