@@ -71,12 +71,22 @@ def main() -> None:
     fits = runs.pivot_table(index=["task", "scenario"], columns="model", values="fit_seconds")
     print(fits.round(1).to_string())
 
-    table = folds[folds["metric"].isin(PRIMARY)].pivot_table(
-        index=["task", "scenario", "metric"], columns="model", values="value", aggfunc="mean"
+    table = (
+        folds[folds["metric"].isin(PRIMARY)]
+        .pivot_table(
+            index=["task", "scenario", "metric"],
+            columns="model",
+            values="value",
+            aggfunc="mean",
+            dropna=False,  # keep a metric that one model (audio_only) does not have
+        )
+        .dropna(how="all")
     )
     table["target"] = [TARGETS.get(key) for key in table.index]
     print("\nmean over the 5 folds:")
-    print(table[["baseline", "reference_rf", "best", "target"]].round(3).to_string())
+    models = ("baseline", "reference_rf", "best", "audio_only")
+    shown = [model for model in models if model in table]
+    print(table[[*shown, "target"]].round(3).to_string())
 
 
 if __name__ == "__main__":
