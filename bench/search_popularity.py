@@ -1,13 +1,16 @@
 """Choose the popularity models' features and hyperparameters on an inner validation split.
 
     python bench/search_popularity.py [--warehouse data/warehouse.duckdb] [--scenario catalog]
+        [--params] [--library lightgbm|sklearn] [--features ...] [--only ...]
 
 Honest model choice (issue 16): the reported metrics are the means of the 5 outer folds, so
 nothing is chosen on them. This script takes outer fold 0's *training* tracks only, splits
 them again by the scenario's group (song or artist; 4 parts to 1, seeded), builds each
 candidate's design matrices exactly as the cross-validation does (`features.fold_matrices`,
 out-of-fold encodings from the inner training part) and prints the validation R² and fit
-time of each candidate. docs/ml.md records the table and the choice.
+time of each candidate, fitted on one thread as training fits them, with LightGBM (the
+model training uses, `estimators.LightGBMRegressor`) or scikit-learn's histogram gradient
+boosting (the earlier choice, for comparison). docs/ml.md records the tables and the choice.
 """
 
 from __future__ import annotations
@@ -21,11 +24,13 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.metrics import r2_score
+from threadpoolctl import threadpool_limits
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from models_ml.config import STRUCTURE_FEATURES, MLSettings, scenario_by_name, task_by_name  # noqa: E402
+from models_ml.estimators import LightGBMRegressor  # noqa: E402
 from models_ml.evaluation import task_frame  # noqa: E402
 from models_ml.features import fold_matrices  # noqa: E402
 from models_ml.splits import assign_folds  # noqa: E402
@@ -40,6 +45,8 @@ PARAMS: tuple[tuple[int, float, int, int], ...] = (
     (800, 0.05, 255, 20),
     (800, 0.05, 127, 50),
     (800, 0.05, 63, 20),
+    (400, 0.05, 31, 20),
+    (800, 0.05, 31, 20),
 )
 
 
@@ -66,6 +73,7 @@ def main() -> None:
         "--smoothing", type=float, nargs="*", default=[], help="smoothing values to try too"
     )
     parser.add_argument("--features", nargs="*", default=None, help="feature sets to try")
+    parser.add_argument("--library", choices=("lightgbm", "sklearn"), default="lightgbm")
     parser.add_argument(
         "--only", type=int, nargs="*", default=None, help="positions in PARAMS to try"
     )
@@ -101,7 +109,31 @@ def main() -> None:
                 (x_valid, y[validation]),
                 smoothing,
                 settings.seed,
+                args.library,
             )
+
+
+def make_regressor(
+    library: str, params: tuple[int, float, int, int], seed: int
+) -> LightGBMRegressor | HistGradientBoostingRegressor:
+    """The candidate: LightGBM as training fits it, or scikit-learn's histogram boosting (with
+    its default early stopping on 10 % of the training rows, as it was used)."""
+    max_iter, rate, leaves, leaf = params
+    if library == "lightgbm":
+        return LightGBMRegressor(
+            n_estimators=max_iter,
+            learning_rate=rate,
+            num_leaves=leaves,
+            min_child_samples=leaf,
+            random_state=seed,
+        )
+    return HistGradientBoostingRegressor(
+        max_iter=max_iter,
+        learning_rate=rate,
+        max_leaf_nodes=leaves,
+        min_samples_leaf=leaf,
+        random_state=seed,
+    )
 
 
 def search(
@@ -112,25 +144,21 @@ def search(
     valid: tuple[pd.DataFrame, np.ndarray],
     smoothing: float,
     seed: int,
+    library: str = "lightgbm",
 ) -> None:
     """Fit every hyperparameter candidate on one feature set; print validation R² and time."""
     (x_train, y_train), (x_valid, y_valid) = train, valid
     for max_iter, rate, leaves, leaf in params:
-        model = HistGradientBoostingRegressor(
-            max_iter=max_iter,
-            learning_rate=rate,
-            max_leaf_nodes=leaves,
-            min_samples_leaf=leaf,
-            random_state=seed,
-        )
+        model = make_regressor(library, (max_iter, rate, leaves, leaf), seed)
         started = time.perf_counter()
-        model.fit(x_train[columns], y_train)
+        with threadpool_limits(limits=1, user_api="openmp"):
+            model.fit(x_train[columns], y_train)
         seconds = time.perf_counter() - started
         score = r2_score(y_valid, model.predict(x_valid[columns]))
         print(
             f"{name:22} {len(columns):4d} features  smoothing {smoothing:3.1f}  iter {max_iter:4d} "
             f"rate {rate} leaves {leaves:3d} leaf {leaf:2d}  R² {score:.4f}  {seconds:5.1f} s  "
-            f"{model.n_iter_} rounds",
+            f"{getattr(model, 'n_iter_', max_iter)} rounds  {library}",
             flush=True,
         )
 

@@ -64,7 +64,15 @@ KEEP_RUNS = 3
 #: The project's distribution, whose version (pyproject.toml) is part of every run id.
 PROJECT = "spotify-warehouse"
 #: Libraries whose version can change a result (a new scikit-learn may grow other trees).
-LIBRARIES: tuple[str, ...] = ("numpy", "pandas", "scipy", "scikit-learn", "shap", "joblib")
+LIBRARIES: tuple[str, ...] = (
+    "numpy",
+    "pandas",
+    "scipy",
+    "scikit-learn",
+    "lightgbm",
+    "shap",
+    "joblib",
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 #: The code each kind of run executes. ML: every module of models_ml (training, features,

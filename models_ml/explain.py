@@ -15,6 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 
+import lightgbm
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
@@ -22,7 +23,7 @@ from sklearn.ensemble import VotingClassifier
 from sklearn.ensemble._forest import BaseForest
 from sklearn.pipeline import Pipeline
 
-from models_ml.estimators import ARTIST_COLUMN, ArtistPriorBlend
+from models_ml.estimators import ARTIST_COLUMN, ArtistPriorBlend, LightGBMRegressor
 
 ARTIST_PRIOR_FEATURE = "artist_genre_prior"
 #: Models whose prediction `predict_rows` splits across threads: forests and their averages.
@@ -56,6 +57,8 @@ def tree_model(estimator: BaseEstimator, columns: list[str]) -> tuple[BaseEstima
     model = final_estimator(estimator)
     if isinstance(model, ArtistPriorBlend):
         return model.base_, list(model.feature_names_in_)
+    if isinstance(model, LightGBMRegressor):
+        return model.model_, list(model.feature_names_in_)
     return model, columns
 
 
@@ -151,6 +154,9 @@ def shap_values(
         matrix = pd.DataFrame(
             Pipeline(estimator.steps[:-1]).transform(features), columns=features.columns
         )
+    if isinstance(model, lightgbm.LGBMModel):
+        # Fitted on the values (LightGBM refuses `:` in a column name): explained on them.
+        matrix = matrix.to_numpy(dtype=float)
     explainer = shap.TreeExplainer(model)
     values = np.asarray(explainer.shap_values(matrix, check_additivity=False))
     base = np.asarray(explainer.expected_value, dtype=float).reshape(-1)

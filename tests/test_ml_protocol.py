@@ -32,7 +32,15 @@ from models_ml.config import (
     task_by_name,
 )
 from models_ml.encoding import _long_keys, _subset, out_of_fold_means
-from models_ml.estimators import ArtistPriorBlend, make_best, single_threaded, with_n_jobs
+from models_ml.estimators import (
+    POPULARITY_SETTINGS,
+    ArtistPriorBlend,
+    LightGBMRegressor,
+    describe,
+    make_best,
+    single_threaded,
+    with_n_jobs,
+)
 from models_ml.evaluation import (
     EvaluationResult,
     fitted_models,
@@ -420,6 +428,41 @@ def test_the_thread_count_of_a_fit_changes_no_model() -> None:
             model = HistGradientBoostingClassifier(max_iter=5, random_state=0)
             boosted.append(model.fit(features, labels).predict_proba(features))
     assert np.array_equal(boosted[0], boosted[1])
+
+
+def test_the_popularity_boosting_reads_genre_columns_and_is_explained_exactly() -> None:
+    """LightGBM refuses `:` in a column name; the wrapper fits on the values, keeps the names
+    (so column order at predict time does not matter) and hands SHAP the LightGBM model,
+    whose values must add up to the wrapper's own predictions."""
+    rng = np.random.default_rng(3)
+    rows = 1_500
+    genre = rng.integers(0, 2, size=rows)
+    features = pd.DataFrame(
+        {
+            "tempo": rng.normal(size=rows),
+            "track_genre:a": (genre == 0).astype(float),
+            "track_genre:b": (genre == 1).astype(float),
+        }
+    )
+    values = 20.0 * genre + 5.0 * features["tempo"].to_numpy() + rng.normal(size=rows)
+    model = LightGBMRegressor(n_estimators=30, num_leaves=7, random_state=0).fit(features, values)
+    predicted = model.predict(features)
+    assert np.array_equal(predicted, model.predict(features[features.columns[::-1]]))
+    assert r2_score(values, predicted) > 0.9
+    explained = explain.shap_values(model, features.iloc[:40], None)
+    assert set(explained["feature"]) == set(features.columns)
+    totals = (
+        explained.groupby("row")["shap_value"].sum()
+        + explained.groupby("row")["base_value"].first()
+    )
+    assert np.allclose(totals.to_numpy(), predicted[:40], atol=1e-6)
+    assert describe(model)["estimator"] == "LightGBMRegressor"
+    # Every scenario's best popularity model is this one, with its chosen rounds and leaves.
+    for scenario in ("catalog", "cold_start", "new_track"):
+        best = make_best(task_by_name("popularity"), scenario_by_name(scenario), 0, 2)
+        rounds, leaves = POPULARITY_SETTINGS[scenario]
+        assert isinstance(best, LightGBMRegressor)
+        assert (best.n_estimators, best.num_leaves) == (rounds, leaves)
 
 
 def test_with_n_jobs_reaches_nested_models() -> None:
