@@ -337,7 +337,9 @@ def run_fold(
                 curve.insert(0, "model", name)
                 result.partial_dependence.append(curve)
         result.explain_seconds += time.perf_counter() - explaining
-        if progress is not None:
+        # The audio-only model is read from the best model's fit: not a fit of its own, and
+        # not in the run's plan (`training.plan` counts fits).
+        if progress is not None and name != AUDIO_ONLY_MODEL:
             progress.advance(
                 task.name,
                 scenario.name,

@@ -252,10 +252,14 @@ def test_training_is_deterministic(
     fixture_db: duckdb.DuckDBPyConnection, models_root: Path, tmp_path: Path
 ) -> None:
     """Training again on the same data (a new models folder: nothing to reuse) gives the
-    build's predictions, bit for bit."""
+    build's predictions, bit for bit; its progress counts exactly the fits it planned."""
     tracks = fixture_db.execute("select * from intermediate.int_tracks_labelled").df()
-    summary = training.run(tracks, MLSettings(), tmp_path, emit=lambda line: None)
+    lines: list[str] = []
+    summary = training.run(tracks, MLSettings(), tmp_path, emit=lines.append)
     assert not summary["is_reused"]
+    units, _ = training.plan(MLSettings())
+    counted = [line for line in lines if " fits · " in line]
+    assert len(counted) == units and counted[-1].startswith(f"ML {units}/{units} fits · ")
     build_run = artifacts.run_dir(models_root, artifacts.ML, summary["run_id"])
     for table in ("genre_predictions", "popularity_predictions", "fold_metrics"):
         first = read_run_table(build_run, table)
