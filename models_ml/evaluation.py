@@ -273,6 +273,7 @@ def run_fold(
     result = FoldResult(fold, columns, {}, fit_seconds=dict.fromkeys(models, 0.0))
     y_train = frame[task.target].to_numpy()[train_pos]
     y_test = frame[task.target].to_numpy()[test_pos]
+    fitted = fitted_models(scenario, task)
     best = None
     for name in models:
         used = model_columns(name, columns)
@@ -337,9 +338,9 @@ def run_fold(
                 curve.insert(0, "model", name)
                 result.partial_dependence.append(curve)
         result.explain_seconds += time.perf_counter() - explaining
-        # The audio-only model is read from the best model's fit: not a fit of its own, and
-        # not in the run's plan (`training.plan` counts fits).
-        if progress is not None and name != AUDIO_ONLY_MODEL:
+        # Progress counts what `training.plan` counts: fits (not the audio-only model, read
+        # from the best model's fit).
+        if progress is not None and name in fitted:
             progress.advance(
                 task.name,
                 scenario.name,

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 
-import lightgbm
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
@@ -149,14 +148,13 @@ def shap_values(
 
     model, read = tree_model(estimator, list(features.columns))
     features = features[read]
+    # The values the tree model reads, as an array: TreeExplainer turns a frame into its
+    # values anyway, except for LightGBM, which it hands the input as is and which was fitted
+    # on values (it refuses `:` in a column name).
     matrix = features
     if isinstance(estimator, Pipeline):
-        matrix = pd.DataFrame(
-            Pipeline(estimator.steps[:-1]).transform(features), columns=features.columns
-        )
-    if isinstance(model, lightgbm.LGBMModel):
-        # Fitted on the values (LightGBM refuses `:` in a column name): explained on them.
-        matrix = matrix.to_numpy(dtype=float)
+        matrix = Pipeline(estimator.steps[:-1]).transform(features)
+    matrix = np.asarray(matrix, dtype=float)
     explainer = shap.TreeExplainer(model)
     values = np.asarray(explainer.shap_values(matrix, check_additivity=False))
     base = np.asarray(explainer.expected_value, dtype=float).reshape(-1)
